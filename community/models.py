@@ -1,0 +1,268 @@
+"""SQLAlchemy models: communities, members, threads, posts, inbound mail, outbound ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as short strings (no native enum types) so adding a value needs no migration
+    # dance on PostgreSQL, and the stored value is the readable one, not the Python name.
+    return Enum(
+        cls,
+        native_enum=False,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class JoinPolicy(enum.StrEnum):
+    OPEN = "open"
+    APPROVAL = "approval"
+
+
+class MemberStatus(enum.StrEnum):
+    PENDING = "pending"  # asked to join, has not clicked the confirmation link
+    AWAITING_APPROVAL = "awaiting_approval"  # confirmed; the host has to approve
+    ACTIVE = "active"
+    WAITLISTED = "waitlisted"  # confirmed, community full; first come, first served
+    PAUSED = "paused"  # holds a seat, receives nothing until paused_until
+    UNSUBSCRIBED = "unsubscribed"  # left by their own choice
+    BOUNCING = "bouncing"  # holds a seat; delivery stopped by bounces
+    REMOVED = "removed"  # removed or declined by the host
+
+
+# Statuses that occupy one of the community's seats.
+SEAT_HOLDING = (MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.BOUNCING)
+
+
+class DeliveryMode(enum.StrEnum):
+    EACH_POST = "each_post"
+    DIGEST = "digest"
+    NONE = "none"
+
+
+class Role(enum.StrEnum):
+    HOST = "host"
+    MEMBER = "member"
+
+
+class InboundStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    HELD = "held"
+    DISCARDED = "discarded"
+    FAILED = "failed"
+
+
+class SendStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite has no zone support)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Kith stores aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _tz() -> UTCDateTime:
+    return UTCDateTime()
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    host_address: Mapped[str] = mapped_column(String(320))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    capacity: Mapped[int] = mapped_column(Integer, default=30)
+    join_policy: Mapped[JoinPolicy] = mapped_column(_enum(JoinPolicy), default=JoinPolicy.OPEN)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+
+    members: Mapped[list[Member]] = relationship(back_populates="community")
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("community_id", "address"),
+        Index("ix_members_community_status", "community_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))  # normalised, see addresses.py
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    delivery_mode: Mapped[DeliveryMode] = mapped_column(
+        _enum(DeliveryMode), default=DeliveryMode.EACH_POST
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    requested_at: Mapped[datetime] = mapped_column(_tz())  # latest join request
+    join_requests: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    activated_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    left_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    bounce_score: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped to revoke every signed link issued to this member so far.
+    link_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    community: Mapped[Community] = relationship(back_populates="members")
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def name_or_address(self) -> str:
+        return self.display_name or self.address.split("@", 1)[0]
+
+
+class Thread(Base):
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_community_last", "community_id", "last_post_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(300))
+    started_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    last_post_at: Mapped[datetime] = mapped_column(_tz())
+
+    posts: Mapped[list[Post]] = relationship(back_populates="thread", order_by="Post.id")
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_address: Mapped[str] = mapped_column(String(320))
+    body: Mapped[str] = mapped_column(Text)  # the new text, quotes and signature removed
+    full_text: Mapped[str] = mapped_column(Text)  # everything the member wrote, untrimmed
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(998), nullable=True)
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(_tz())
+
+    thread: Mapped[Thread] = relationship(back_populates="posts")
+
+
+class InboundMessage(Base):
+    """Raw mail exactly as received, stored before the SMTP server says 250."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (Index("ix_inbound_status_received", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_from: Mapped[str] = mapped_column(String(998))
+    rcpt_tos: Mapped[list[str]] = mapped_column(JSON)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), nullable=True, index=True)
+    received_at: Mapped[datetime] = mapped_column(_tz())
+    status: Mapped[InboundStatus] = mapped_column(
+        _enum(InboundStatus), default=InboundStatus.RECEIVED
+    )
+    processed_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboundMessage(Base):
+    """The outbound ledger: one row per (purpose, subject, recipient), ever.
+
+    The unique key is what makes sending idempotent: asking twice for the same mail
+    finds the existing row instead of sending again.
+    """
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        UniqueConstraint("purpose", "subject", "recipient"),
+        Index("ix_outbound_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))  # what it is about, e.g. "member:7:1"
+    recipient: Mapped[str] = mapped_column(String(320))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL"), nullable=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_reply: Mapped[str] = mapped_column(Text, default="")  # the relay's last answer
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    next_attempt_at: Mapped[datetime] = mapped_column(_tz())
+    # A worker holds a row while it talks to the relay; an expired lease means it died.
+    locked_until: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)

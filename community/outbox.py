@@ -1,0 +1,196 @@
+"""The outbound ledger: what must be sent, what was sent, and what failed.
+
+Domain code calls `queue_mail`; the entry point commits and then hands the new rows to
+a delivery job (see `new_rows`). Delivery claims a row with a lease, so two workers
+never send the same row, and a worker that died leaves a lease that simply runs out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import OutboundMessage, SendStatus
+
+_NEW_ROWS = "kith.outbox.new_rows"
+# Waits after the 1st, 2nd, ... transient failure.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=20),
+    timedelta(hours=1),
+    timedelta(hours=3),
+)
+LEASE = timedelta(minutes=5)
+
+
+def make_message_id(domain: str) -> str:
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def queue_mail(
+    session: Session,
+    *,
+    purpose: str,
+    subject: str,
+    recipient: str,
+    domain: str,
+    now: datetime,
+    community_id: int | None = None,
+    member_id: int | None = None,
+    context: dict[str, Any] | None = None,
+) -> OutboundMessage:
+    """Record that a mail must go out; return the existing row if it already was.
+
+    `subject` names what the mail is about ("member:7:request:2"); together with the
+    purpose and the recipient it is the row's unique key.
+    """
+    key = (purpose, subject, recipient)
+    existing = _find(session, *key)
+    if existing is not None:
+        return existing
+    row = OutboundMessage(
+        purpose=purpose,
+        subject=subject,
+        recipient=recipient,
+        community_id=community_id,
+        member_id=member_id,
+        context=context or {},
+        message_id=make_message_id(domain),
+        status=SendStatus.PENDING,
+        attempts=0,
+        last_reply="",
+        created_at=now,
+        next_attempt_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another transaction inserted the same key between our check and insert.
+        found = _find(session, *key)
+        assert found is not None
+        return found
+    session.info.setdefault(_NEW_ROWS, []).append(row)
+    return row
+
+
+def _find(session: Session, purpose: str, subject: str, recipient: str) -> OutboundMessage | None:
+    return session.scalar(
+        select(OutboundMessage).where(
+            OutboundMessage.purpose == purpose,
+            OutboundMessage.subject == subject,
+            OutboundMessage.recipient == recipient,
+        )
+    )
+
+
+def new_rows(session: Session) -> list[OutboundMessage]:
+    """Rows queued in this session so far; the entry point enqueues them after commit."""
+    return list(session.info.get(_NEW_ROWS, []))
+
+
+def forget_new_rows(session: Session) -> None:
+    session.info.pop(_NEW_ROWS, None)
+
+
+def count_recent(
+    session: Session, *, recipient: str, purposes: tuple[str, ...], since: datetime
+) -> int:
+    rows = session.scalars(
+        select(OutboundMessage.id).where(
+            OutboundMessage.recipient == recipient,
+            OutboundMessage.purpose.in_(purposes),
+            OutboundMessage.created_at >= since,
+        )
+    ).all()
+    return len(rows)
+
+
+def claim(session: Session, row_id: int, now: datetime) -> OutboundMessage | None:
+    """Take the lease on a due, pending row; None if it is sent, failed, or held by another.
+
+    The conditional UPDATE is atomic on every backend, so of two workers racing for
+    the same row exactly one gets rowcount 1.
+    """
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == row_id,
+            OutboundMessage.status == SendStatus.PENDING,
+            OutboundMessage.next_attempt_at <= now,
+            or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
+        )
+        .values(locked_until=now + LEASE, attempts=OutboundMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    row = session.get(OutboundMessage, row_id, populate_existing=True)
+    return row
+
+
+def record_sent(row: OutboundMessage, reply: str, now: datetime) -> None:
+    row.status = SendStatus.SENT
+    row.last_reply = reply
+    row.sent_at = now
+    row.locked_until = None
+
+
+def record_permanent_failure(row: OutboundMessage, reply: str) -> None:
+    row.status = SendStatus.FAILED
+    row.last_reply = reply
+    row.locked_until = None
+
+
+def record_transient_failure(
+    row: OutboundMessage, reply: str, now: datetime, max_attempts: int
+) -> datetime | None:
+    """Schedule the next try and return when it is due, or mark failed when out of tries."""
+    row.last_reply = reply
+    row.locked_until = None
+    if row.attempts >= max_attempts:
+        row.status = SendStatus.FAILED
+        return None
+    wait = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+    row.next_attempt_at = now + wait
+    return row.next_attempt_at
+
+
+def release(row: OutboundMessage) -> None:
+    """Give the lease back without counting an attempt (e.g. the worker is shutting down)."""
+    row.locked_until = None
+    row.attempts = max(0, row.attempts - 1)
+
+
+def due_row_ids(session: Session, now: datetime, limit: int = 1000) -> list[int]:
+    """Pending rows whose time has come and that no live worker holds."""
+    return list(
+        session.scalars(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.status == SendStatus.PENDING,
+                OutboundMessage.next_attempt_at <= now,
+                or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
+            )
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+class Purpose:
+    """Names of the mails Kith sends; each has one template pair in templates/email/."""
+
+    CONFIRM_SIGNUP = "confirm_signup"
+    ALREADY_MEMBER = "already_member"
+    WELCOME = "welcome"
+    WAITLISTED = "waitlisted"
+    SEAT_OPENED = "seat_opened"
+    APPROVAL_REQUEST = "approval_request"
+    JOIN_DECLINED = "join_declined"

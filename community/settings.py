@@ -1,0 +1,161 @@
+"""Every setting Kith reads, with its default and a line of help."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(env: str, default: Any, help: str) -> Any:
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Twelve-factor configuration; empty strings mean "use the embedded default"."""
+
+    data_dir: str = _setting(
+        "KITH_DATA_DIR", "data", "Folder for the embedded SQLite file, Redis and outbox."
+    )
+    database_url: str = _setting(
+        "DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite in the data folder."
+    )
+    redis_url: str = _setting(
+        "REDIS_URL", "", "Redis URL for queues and rate limits; empty starts an embedded Redis."
+    )
+    secret_key: str = _setting(
+        "SECRET_KEY", "", "Signs links and CSRF tokens; empty makes one in the data folder."
+    )
+    domain: str = _setting("KITH_DOMAIN", "kith.localhost", "Mail domain: lists are SLUG@domain.")
+    base_url: str = _setting(
+        "KITH_BASE_URL", "http://127.0.0.1:5000", "Public URL of the web site, used in links."
+    )
+    smtp_url: str = _setting(
+        "KITH_SMTP_URL",
+        "",
+        "Outbound relay: smtp://host:25, smtp+starttls://user:pass@host:587 or "
+        "smtps://user:pass@host:465; empty captures mail to the local outbox.",
+    )
+    smtp_timeout: float = _setting("KITH_SMTP_TIMEOUT", 30.0, "Seconds before a relay call fails.")
+    inbound_host: str = _setting("KITH_INBOUND_HOST", "127.0.0.1", "Address the SMTP server binds.")
+    inbound_port: int = _setting("KITH_INBOUND_PORT", 2525, "Port the SMTP server listens on.")
+    inbound_max_bytes: int = _setting(
+        "KITH_INBOUND_MAX_BYTES", 25 * 1024 * 1024, "Largest inbound message accepted."
+    )
+    tls_cert: str = _setting("KITH_TLS_CERT", "", "PEM certificate enabling STARTTLS inbound.")
+    tls_key: str = _setting("KITH_TLS_KEY", "", "PEM private key for KITH_TLS_CERT.")
+    trusted_proxies: int = _setting(
+        "KITH_TRUSTED_PROXIES", 0, "Reverse proxies in front of the web process (for client IPs)."
+    )
+    confirm_hours: int = _setting(
+        "KITH_CONFIRM_HOURS", 72, "How long a confirmation link stays valid."
+    )
+    join_rate_per_ip: str = _setting(
+        "KITH_JOIN_RATE_PER_IP", "10 per hour", "Join form submissions allowed per client IP."
+    )
+    join_mails_per_address: int = _setting(
+        "KITH_JOIN_MAILS_PER_ADDRESS", 3, "Confirmation mails sent to one address per hour."
+    )
+    send_max_attempts: int = _setting(
+        "KITH_SEND_MAX_ATTEMPTS", 6, "Tries per outbound message before it is marked failed."
+    )
+    send_batch_size: int = _setting(
+        "KITH_SEND_BATCH_SIZE", 50, "Ledger rows one delivery job sends over one connection."
+    )
+    dev_outbox_page: bool = _setting(
+        "KITH_DEV_OUTBOX_PAGE",
+        True,
+        "Serve /_outbox listing captured mail (only when no relay is configured).",
+    )
+    templates_dir: str = _setting(
+        "KITH_TEMPLATES_DIR", "", "Folder of web and email templates; empty uses the bundled one."
+    )
+
+    # -- derived values -------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_path / "outbox"
+
+    @property
+    def captures_mail(self) -> bool:
+        return not self.smtp_url
+
+    @property
+    def templates_path(self) -> Path:
+        return Path(self.templates_dir) if self.templates_dir else PROJECT_ROOT / "templates"
+
+    @property
+    def effective_database_url(self) -> str:
+        url = self.database_url or f"sqlite:///{self.data_path / 'kith.db'}"
+        # Platforms hand out postgres:// URLs; we ship the psycopg 3 driver.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+    def bounce_address(self) -> str:
+        """Envelope sender of everything we send; bounces come back here."""
+        return f"bounces@{self.domain}"
+
+
+def documented_settings() -> list[tuple[str, Any, str]]:
+    """(environment variable, default, help) for every setting, in declaration order."""
+    return [(f.metadata["env"], f.default, f.metadata["help"]) for f in fields(Settings)]
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from the environment, then apply keyword overrides (tests use these).
+
+    An empty SECRET_KEY is replaced by a random key kept in the data folder, so links
+    survive restarts on a development machine without anyone configuring one.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = environ.get(f.metadata["env"])
+        if raw is not None and raw != "":
+            values[f.name] = _coerce(raw, f.default)
+    values.update(overrides)
+    settings = Settings(**values)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_local_secret(settings.data_path))
+    return settings
+
+
+def _local_secret(data_path: Path) -> str:
+    path = data_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_path.mkdir(parents=True, exist_ok=True)
+    # Write aside, then link into place: link fails if another process won the race,
+    # and nobody ever reads a half-written key.
+    tmp = data_path / f".secret_key.{os.getpid()}"
+    tmp.write_text(secrets.token_urlsafe(48))
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Background work run by RQ workers: one module per domain word, plus queues and cron."""

@@ -1,0 +1,9 @@
+"""Schedule registrations for RQ's cron scheduler (`kith scheduler`), and nothing else."""
+
+from rq import cron
+
+from jobs.members import resume_paused_members
+from jobs.outbound import sweep
+
+cron.register(sweep, queue_name="default", interval=60)
+cron.register(resume_paused_members, queue_name="default", cron="7 * * * *")

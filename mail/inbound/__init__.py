@@ -1,0 +1,1 @@
+"""The SMTP server that receives members' mail."""

@@ -1,0 +1,39 @@
+"""Template rendering: Jinja for both parts, MJML for the HTML part (one function each)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from mjml import mjml2html
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_path: Path, html: bool) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_path)),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_text(templates_path: Path, stem: str, context: dict[str, Any]) -> str:
+    """Render templates/email/<stem>.txt, the plain-text part, written for humans."""
+    return _environment(templates_path, False).get_template(f"email/{stem}.txt").render(context)
+
+
+def render_html(templates_path: Path, stem: str, context: dict[str, Any]) -> str:
+    """Render templates/email/<stem>.mjml through Jinja (escaping values), then MJML."""
+    source = _environment(templates_path, True).get_template(f"email/{stem}.mjml").render(context)
+    return mjml_to_html(source)
+
+
+def mjml_to_html(source: str) -> str:
+    """The one place that calls the MJML renderer (mjml-python, a Rust port of MJML)."""
+    # No web fonts: they would be fetched from a third party by every mail client.
+    return mjml2html(source, disable_comments=True, fonts={})

@@ -1,0 +1,195 @@
+"""Handing composed mail to a relay over SMTP, or capturing it in the local outbox."""
+
+from __future__ import annotations
+
+import contextlib
+import email.policy
+import logging
+import os
+import smtplib
+import ssl
+import time
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+SMTP_POLICY = email.policy.SMTP
+
+
+class SendError(Exception):
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+class TransientSendError(SendError):
+    """4xx or a connection problem: try again later."""
+
+
+class PermanentSendError(SendError):
+    """5xx: the relay refused for good; trying again will not help."""
+
+
+class Transport(Protocol):
+    def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
+        """Deliver one message; return the relay's reply or raise a SendError."""
+
+    def close(self) -> None: ...
+
+
+class OutboxTransport:
+    """Development transport: one .eml file per message in a folder, nothing leaves."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
+        # Record the envelope as trace headers, as a real MTA would (RFC 5321 4.4).
+        data = f"Return-Path: <{sender}>\r\nDelivered-To: {recipient}\r\n".encode() + msg.as_bytes(
+            policy=SMTP_POLICY
+        )
+        name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
+        tmp = self.folder / f".{name}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.folder / name)  # readers never see half a message
+        return f"250 captured as {name}"
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    host: str
+    port: int
+    security: str  # "plain", "starttls" or "tls"
+    username: str | None
+    password: str | None
+    timeout: float
+
+    @classmethod
+    def from_url(cls, url: str, timeout: float = 30.0) -> RelayConfig:
+        """smtp://host:25 (plain), smtp+starttls://user:pass@host:587, smtps://host:465."""
+        parts = urlsplit(url)
+        security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
+        if security is None or not parts.hostname:
+            raise ValueError(
+                f"Unsupported relay URL {url!r}; use smtp://, smtp+starttls:// or smtps://"
+            )
+        default_port = {"plain": 25, "starttls": 587, "tls": 465}[security]
+        return cls(
+            host=parts.hostname,
+            port=parts.port or default_port,
+            security=security,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            timeout=timeout,
+        )
+
+
+class SMTPTransport:
+    """Keeps one connection to the relay open and reuses it for every message."""
+
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        context = ssl.create_default_context()
+        try:
+            if cfg.security == "tls":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg.host, cfg.port, timeout=cfg.timeout, context=context
+                )
+            else:
+                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+                if cfg.security == "starttls":
+                    conn.starttls(context=context)
+            if cfg.username:
+                conn.login(cfg.username, cfg.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentSendError(_reply(exc.smtp_code, exc.smtp_error)) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientSendError(f"cannot reach relay {cfg.host}:{cfg.port}: {exc}") from exc
+        return conn
+
+    def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
+        data = msg.as_bytes(policy=SMTP_POLICY)
+        for attempt in (1, 2):
+            fresh = self._conn is None
+            if self._conn is None:
+                self._conn = self._connect()
+            try:
+                return self._transaction(self._conn, data, sender, recipient)
+            except smtplib.SMTPServerDisconnected as exc:
+                # A reused connection the relay had already closed: reconnect once.
+                self._conn = None
+                if fresh or attempt == 2:
+                    raise TransientSendError(f"relay disconnected: {exc}") from exc
+            except SendError:
+                self._reset()
+                raise
+            except (OSError, smtplib.SMTPException) as exc:
+                self.close()
+                raise TransientSendError(f"relay connection failed: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _transaction(conn: smtplib.SMTP, data: bytes, sender: str, recipient: str) -> str:
+        # Spelled out rather than sendmail() so we keep the relay's final reply
+        # ("250 2.0.0 queued as ...") for the ledger.
+        conn.ehlo_or_helo_if_needed()
+        code, text = conn.mail(sender)
+        if code != 250:
+            raise _classify(code, text)
+        code, text = conn.rcpt(recipient)
+        if code not in (250, 251):
+            raise _classify(code, text)
+        try:
+            code, text = conn.data(data)
+        except smtplib.SMTPDataError as exc:
+            raise _classify(exc.smtp_code, exc.smtp_error) from exc
+        if code != 250:
+            raise _classify(code, text)
+        return _reply(code, text)
+
+    def _reset(self) -> None:
+        # After a refused transaction the session is still usable once reset.
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._conn.quit()
+            self._conn = None
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
+
+
+def _classify(code: int, text: bytes | str) -> SendError:
+    reply = _reply(code, text)
+    return PermanentSendError(reply) if 500 <= code < 600 else TransientSendError(reply)
+
+
+def make_transport(smtp_url: str, outbox: Path, timeout: float = 30.0) -> Transport:
+    """The relay when one is configured, else the local outbox."""
+    if smtp_url:
+        return SMTPTransport(RelayConfig.from_url(smtp_url, timeout))
+    return OutboxTransport(outbox)

@@ -1,0 +1,71 @@
+"""Small helpers for repeated actions in tests."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from community.models import Member, OutboundMessage
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+URL_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def links_in(msg: EmailMessage) -> list[str]:
+    text = msg.get_body(("plain",)).get_content()
+    return URL_RE.findall(text)
+
+
+def link_to(msg: EmailMessage, path_part: str) -> str:
+    found = [u for u in links_in(msg) if path_part in u]
+    assert found, f"no {path_part} link in mail {msg['Subject']!r}"
+    return found[0]
+
+
+class Signup:
+    """Drive the join form with the Flask test client, as a person would."""
+
+    def __init__(self, client, slug: str = "circle") -> None:
+        self.client = client
+        self.slug = slug
+
+    def page(self):
+        return self.client.get(f"/c/{self.slug}")
+
+    def join(self, email: str, name: str = "", **extra):
+        token = csrf_from(self.page().get_data(as_text=True))
+        data = {"email": email, "name": name, "csrf_token": token, **extra}
+        return self.client.post(f"/c/{self.slug}/join", data=data)
+
+    def follow(self, url: str, button: bool = True):
+        """Open a link from a mail; press the page's button when it has one."""
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        page = self.client.get("/" + path)
+        if not button or page.status_code != 200:
+            return page
+        return self.client.post(
+            "/" + path, data={"csrf_token": csrf_from(page.get_data(as_text=True))}
+        )
+
+
+def member(session, address: str) -> Member:
+    session.expire_all()
+    found = session.scalar(select(Member).where(Member.address == address))
+    assert found is not None
+    return found
+
+
+def ledger(session, **where) -> list[OutboundMessage]:
+    session.expire_all()
+    query = select(OutboundMessage).order_by(OutboundMessage.id)
+    for key, value in where.items():
+        query = query.where(getattr(OutboundMessage, key) == value)
+    return list(session.scalars(query))

@@ -1,0 +1,205 @@
+"""Outbound delivery through RQ to a real SMTP relay: retries, refusals, lost jobs, crashes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import update
+
+from community import members
+from community.db import transaction
+from community.models import OutboundMessage, SendStatus
+from jobs import outbound, queues
+from jobs.queues import enqueue_delivery
+
+from ..helpers import ledger
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def circle(make_community):
+    return make_community(slug="circle", capacity=30)
+
+
+def join(sessions, settings, *addresses):
+    with transaction(sessions) as s:
+        from community.communities import get_community
+
+        c = get_community(s, "circle")
+        for a in addresses:
+            members.request_join(
+                s, c, a, now=datetime.now(UTC), domain=settings.domain, mails_per_hour=3
+            )
+        from community.outbox import new_rows
+
+        ids = [r.id for r in new_rows(s)]
+    enqueue_delivery(settings, ids)
+    return ids
+
+
+def test_mail_reaches_the_relay_with_standard_headers(circle, relay, sessions, settings, work, db):
+    [row_id] = join(sessions, settings, "anne@example.com")
+    work()
+    [got] = relay.received
+    msg = got.message
+    assert got.mail_from == f"bounces+{row_id}@kith.example"  # VERP
+    assert got.rcpt_tos == ["anne@example.com"]
+    assert msg["From"].addresses[0].addr_spec == "circle@kith.example"
+    assert msg["Message-ID"] == ledger(db)[0].message_id
+    assert msg["List-Id"] == "Morning Circle <circle.kith.example>"
+    assert msg["Auto-Submitted"] == "auto-generated" and msg["Date"]
+    assert msg.get_content_type() == "multipart/alternative"
+    assert {p.get_content_type() for p in msg.iter_parts()} == {"text/plain", "text/html"}
+    [row] = ledger(db)
+    assert row.status == SendStatus.SENT and row.last_reply.startswith("250")
+
+
+def test_one_connection_serves_a_batch(circle, relay, sessions, settings, work):
+    join(sessions, settings, *(f"p{i}@example.com" for i in range(8)))
+    work()
+    assert len(relay.received) == 8
+    assert relay.handler.connections == 1
+
+
+def test_temporary_refusal_is_retried_with_backoff(circle, relay, sessions, settings, work, db):
+    relay.handler.rcpt_replies["anne@example.com"] = "451 4.2.1 Mailbox busy, try later"
+    join(sessions, settings, "anne@example.com")
+    work()
+    [row] = ledger(db)
+    assert row.status == SendStatus.PENDING and row.attempts == 1
+    assert row.last_reply.startswith("451")
+    assert row.next_attempt_at > datetime.now(UTC) + timedelta(seconds=50)
+    scheduled = ScheduledJobRegistry(queue=queues.queue(settings, queues.OUTBOUND))
+    assert len(scheduled.get_job_ids()) == 1
+
+    # Later the mailbox accepts; the retry (here run by the sweeper) delivers once.
+    relay.handler.rcpt_replies.clear()
+    with transaction(sessions) as s:
+        s.execute(
+            update(OutboundMessage).values(next_attempt_at=datetime.now(UTC) - timedelta(minutes=2))
+        )
+    outbound.sweep()
+    work()
+    assert len(relay.received) == 1
+    assert ledger(db)[0].status == SendStatus.SENT
+
+
+def test_permanent_refusal_is_recorded_and_not_retried(circle, relay, sessions, settings, work, db):
+    relay.handler.rcpt_replies["anne@example.com"] = "550 5.1.1 No such user"
+    join(sessions, settings, "anne@example.com", "bart@example.org")
+    work()
+    rows = {r.recipient: r for r in ledger(db)}
+    assert rows["anne@example.com"].status == SendStatus.FAILED
+    assert rows["anne@example.com"].last_reply == "550 5.1.1 No such user"
+    assert rows["bart@example.org"].status == SendStatus.SENT  # the batch went on
+    scheduled = ScheduledJobRegistry(queue=queues.queue(settings, queues.OUTBOUND))
+    assert scheduled.get_job_ids() == []
+
+
+def test_unreachable_relay_is_a_transient_failure(circle, settings, sessions, work, db):
+    from dataclasses import replace
+
+    from jobs import runtime
+    from tests.sink import free_port
+
+    runtime.configure(replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}"))
+    join(sessions, settings, "anne@example.com")
+    run = __import__("tests.conftest", fromlist=["run_jobs"]).run_jobs
+    run(settings)
+    [row] = ledger(db)
+    assert row.status == SendStatus.PENDING and "cannot reach relay" in row.last_reply
+
+
+def test_sweeper_recovers_rows_whose_job_was_lost(
+    circle, relay, sessions, settings, work, db, redis
+):
+    join(sessions, settings, "anne@example.com")
+    redis.flushdb()  # Redis lost the queue
+    work()
+    assert relay.received == []
+    assert outbound.sweep() == 0  # not overdue yet: its job may still be on its way
+    with transaction(sessions) as s:
+        s.execute(
+            update(OutboundMessage).values(next_attempt_at=datetime.now(UTC) - timedelta(minutes=2))
+        )
+    assert outbound.sweep() == 1
+    assert outbound.sweep() == 1  # a second sweep enqueues again ...
+    work()
+    assert len(relay.received) == 1  # ... but the ledger sends once
+    assert outbound.sweep() == 0
+
+
+def test_delivering_the_same_rows_twice_sends_once(circle, relay, sessions, settings, work):
+    ids = join(sessions, settings, "anne@example.com", "bart@example.org")
+    enqueue_delivery(settings, ids)
+    outbound.deliver(ids)
+    work()
+    assert sorted(r.rcpt_tos[0] for r in relay.received) == ["anne@example.com", "bart@example.org"]
+
+
+def test_worker_killed_mid_send_loses_nothing_and_sends_once(
+    circle, relay, sessions, settings, db, tmp_path
+):
+    """A real forking `kith worker` is killed while the relay is mid-DATA."""
+    relay.handler.data_delay = 30
+    [row_id] = join(sessions, settings, "anne@example.com")
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.effective_database_url,
+        "REDIS_URL": settings.redis_url,
+        "KITH_DATA_DIR": settings.data_dir,
+        "SECRET_KEY": settings.secret_key,
+        "KITH_DOMAIN": settings.domain,
+        "KITH_BASE_URL": settings.base_url,
+        "KITH_SMTP_URL": relay.url,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            db.expire_all()
+            row = db.get(OutboundMessage, row_id)
+            if row.locked_until is not None:
+                break
+            time.sleep(0.1)
+        assert row.locked_until is not None, "worker never claimed the row"
+        time.sleep(0.5)  # it is now waiting for the relay's answer to DATA
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert relay.received == []
+    db.expire_all()
+    row = db.get(OutboundMessage, row_id)
+    assert row.status == SendStatus.PENDING and row.attempts == 1
+
+    relay.handler.data_delay = 0
+    # The dead worker's lease runs out; the sweeper hands the row to a new worker.
+    with transaction(sessions) as s:
+        s.execute(
+            update(OutboundMessage).values(
+                locked_until=datetime.now(UTC) - timedelta(minutes=3),
+                next_attempt_at=datetime.now(UTC) - timedelta(minutes=3),
+            )
+        )
+    assert outbound.sweep() == 1
+    from tests.conftest import run_jobs
+
+    run_jobs(settings)
+    deadline = time.monotonic() + 10
+    while len(relay.received) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(relay.received) == 1
+    db.expire_all()
+    assert db.get(OutboundMessage, row_id).status == SendStatus.SENT

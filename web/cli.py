@@ -1,0 +1,310 @@
+"""The `kith` command: host administration and the process entry points.
+
+It is the outermost layer, so it may import every package; nothing imports it.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.orm import Session
+
+from community import communities, members, outbox
+from community.db import make_engine, make_session_factory, transaction
+from community.errors import CommunityError
+from community.models import JoinPolicy, MemberStatus
+from community.schema import upgrade
+from community.settings import Settings, load_settings
+
+
+class Context:
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._sessions = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def sessions(self):
+        if self._sessions is None:
+            self._sessions = make_session_factory(make_engine(self.settings.effective_database_url))
+        return self._sessions
+
+    def dispatch(self, session: Session) -> None:
+        """After commit: give queued mail to the workers (the sweeper backs this up)."""
+        from jobs.queues import enqueue_delivery
+
+        enqueue_delivery(self.settings, [row.id for row in outbox.new_rows(session)])
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+def main() -> None:
+    """Kith: email-first micro-communities."""
+
+
+# -- database -------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Apply all migrations (safe to run again)."""
+    upgrade(make_engine(ctx.settings.effective_database_url))
+    click.echo("Database is up to date.")
+
+
+# -- communities ---------------------------------------------------------------
+
+
+@main.group()
+def community() -> None:
+    """Create and list communities."""
+
+
+@community.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Name shown to members.")
+@click.option("--host", "host", required=True, help="The host's email address.")
+@click.option("--host-name", default="", help="The host's display name.")
+@click.option("--description", default="", help="What the group is for.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA timezone name.")
+@click.option("--capacity", default=30, show_default=True, type=int, help="Seats.")
+@click.option("--approval", is_flag=True, help="The host approves each join request.")
+@pass_ctx
+def community_create(ctx, slug, name, host, host_name, description, timezone, capacity, approval):
+    """Create a community whose host is its first member."""
+    try:
+        with transaction(ctx.sessions()) as session:
+            created = communities.create_community(
+                session,
+                slug=slug,
+                name=name,
+                host_address=host,
+                host_name=host_name,
+                description=description,
+                timezone=timezone,
+                capacity=capacity,
+                join_policy=JoinPolicy.APPROVAL if approval else JoinPolicy.OPEN,
+                now=now(),
+            )
+    except CommunityError as exc:
+        fail(str(exc), 2)
+    from community.links import community_url
+
+    click.echo(f"Created {created.slug}: {community_url(ctx.settings.base_url, created.slug)}")
+
+
+@community.command("list")
+@pass_ctx
+def community_list(ctx) -> None:
+    """List communities with their seats."""
+    with transaction(ctx.sessions()) as session:
+        rows = communities.list_communities(session)
+        if not rows:
+            click.echo("No communities yet. Create one with: kith community create SLUG ...")
+            return
+        for c in rows:
+            taken = communities.seats_taken(session, c)
+            waiting = communities.waitlist_length(session, c)
+            click.echo(
+                f"{c.slug:<20} {taken:>3}/{c.capacity:<3} seats  {waiting:>2} waiting  "
+                f"{c.join_policy.value:<8} {c.name}"
+            )
+
+
+# -- members -------------------------------------------------------------------
+
+
+@main.group()
+def member() -> None:
+    """Add, list, approve and remove members."""
+
+
+def _community(session, slug):
+    return communities.get_community(session, slug)
+
+
+@member.command("add")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@click.option("--invite", is_flag=True, help="Send a confirmation link instead of adding.")
+@pass_ctx
+def member_add(ctx, slug, email, name, invite) -> None:
+    """Add someone (they get the welcome mail), or with --invite ask them to confirm."""
+    settings = ctx.settings
+    try:
+        with transaction(ctx.sessions()) as session:
+            c = _community(session, slug)
+            if invite:
+                members.request_join(
+                    session,
+                    c,
+                    email,
+                    display_name=name,
+                    now=now(),
+                    domain=settings.domain,
+                    mails_per_hour=settings.join_mails_per_address,
+                )
+                outcome = "invited"
+            else:
+                m = members.add_member(
+                    session, c, email, display_name=name, now=now(), domain=settings.domain
+                )
+                outcome = m.status.value
+            ctx.dispatch(session)
+    except CommunityError as exc:
+        fail(str(exc), 2)
+    click.echo(f"{email}: {outcome}")
+
+
+@member.command("list")
+@click.argument("slug")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in MemberStatus]),
+    multiple=True,
+    help="Only these statuses (repeatable).",
+)
+@pass_ctx
+def member_list(ctx, slug, status) -> None:
+    """List members with status, delivery mode and role."""
+    try:
+        with transaction(ctx.sessions()) as session:
+            c = _community(session, slug)
+            wanted = tuple(MemberStatus(s) for s in status) or None
+            for m in members.list_members(session, c, wanted):
+                click.echo(
+                    f"{m.address:<40} {m.status.value:<18} {m.delivery_mode.value:<10} "
+                    f"{m.role.value:<7} {m.display_name}"
+                )
+    except CommunityError as exc:
+        fail(str(exc), 2)
+
+
+def _member_action(ctx, slug, email, action) -> None:
+    try:
+        with transaction(ctx.sessions()) as session:
+            c = _community(session, slug)
+            m = members.get_member(session, c, email)
+            action(session, m)
+            status = m.status.value
+            ctx.dispatch(session)
+    except CommunityError as exc:
+        fail(str(exc), 2)
+    click.echo(f"{email}: {status}")
+
+
+@member.command("remove")
+@click.argument("slug")
+@click.argument("email")
+@pass_ctx
+def member_remove(ctx, slug, email) -> None:
+    """Remove a member; the head of the waitlist gets the seat."""
+    d = ctx.settings.domain
+    _member_action(ctx, slug, email, lambda s, m: members.remove_member(s, m, now=now(), domain=d))
+
+
+@member.command("approve")
+@click.argument("slug")
+@click.argument("email")
+@pass_ctx
+def member_approve(ctx, slug, email) -> None:
+    """Approve a join request (approval-policy communities)."""
+    d = ctx.settings.domain
+    _member_action(
+        ctx,
+        slug,
+        email,
+        lambda s, m: members.decide_approval(s, m, approve=True, now=now(), domain=d),
+    )
+
+
+@member.command("decline")
+@click.argument("slug")
+@click.argument("email")
+@pass_ctx
+def member_decline(ctx, slug, email) -> None:
+    """Decline a join request."""
+    d = ctx.settings.domain
+    _member_action(
+        ctx,
+        slug,
+        email,
+        lambda s, m: members.decide_approval(s, m, approve=False, now=now(), domain=d),
+    )
+
+
+# -- processes -----------------------------------------------------------------
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
+@pass_ctx
+def worker(ctx, burst) -> None:
+    """Run an RQ worker on Kith's queues (with RQ's scheduler for retries)."""
+    from rq import Worker
+
+    from jobs import queues
+
+    conn = queues.connection(ctx.settings)
+    w = Worker([queues.queue(ctx.settings, name) for name in queues.ALL_QUEUES], connection=conn)
+    w.work(burst=burst, with_scheduler=True)
+
+
+@main.command()
+@pass_ctx
+def scheduler(ctx) -> None:
+    """Run RQ's cron scheduler with the registrations in jobs/cron.py."""
+    from rq.cron import CronScheduler
+
+    from jobs import queues
+
+    cron = CronScheduler(connection=queues.connection(ctx.settings))
+    cron.load_config_from_file("jobs.cron")
+    cron.start()
+
+
+@main.command()
+@pass_ctx
+def smtp(ctx) -> None:
+    """Run the inbound SMTP server."""
+    from mail.inbound.server import main as serve
+
+    serve(ctx.settings)
+
+
+@main.command()
+@click.option("--no-demo", is_flag=True, help="Do not create the demo community.")
+@pass_ctx
+def dev(ctx, no_demo) -> None:
+    """Run web, SMTP, worker and scheduler together on the embedded defaults."""
+    from .devserver import run_dev
+
+    sys.exit(run_dev(ctx.settings, demo=not no_demo))
+
+
+if __name__ == "__main__":
+    main()

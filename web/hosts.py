@@ -1,0 +1,47 @@
+"""The host's approve / decline links for approval-policy communities."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from community import members
+from community.tokens import LinkPurpose
+
+from . import db
+
+bp = Blueprint("hosts", __name__)
+DECISION_DAYS = 14
+
+
+def _decision(token: str):
+    payload = db.signer().load(LinkPurpose.HOST_DECISION, token, DECISION_DAYS * 86400)
+    member = members.member_for_payload(db.session(), payload)
+    return member, payload.get("d") == "approve"
+
+
+@bp.get("/host/decide/<token>")
+def decide(token: str):
+    member, approve = _decision(token)
+    return render_template(
+        "web/hosts/decide.html",
+        member=member,
+        community=member.community,
+        approve=approve,
+        done=False,
+    )
+
+
+@bp.post("/host/decide/<token>")
+def decide_post(token: str):
+    member, approve = _decision(token)
+    members.decide_approval(
+        db.session(), member, approve=approve, now=db.now(), domain=db.settings().domain
+    )
+    db.commit()
+    return render_template(
+        "web/hosts/decide.html",
+        member=member,
+        community=member.community,
+        approve=approve,
+        done=True,
+    )

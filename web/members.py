@@ -1,0 +1,129 @@
+"""Signed-link pages for members: confirm, preferences, unsubscribe (RFC 8058 one-click)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from community import members
+from community.errors import CommunityError
+from community.models import DeliveryMode, MemberStatus
+from community.tokens import LinkPurpose
+
+from . import db
+
+bp = Blueprint("members", __name__)
+
+
+def _member(purpose: LinkPurpose, token: str, max_age: int | None = None):
+    return members.member_from_link(db.session(), db.signer(), purpose, token, max_age)
+
+
+# -- confirmation -------------------------------------------------------------
+# GET only shows a button: mail gateways follow links to scan them, and a scanner
+# must never join anyone. The POST does the work.
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
+    return render_template("web/members/confirm.html", member=member, community=member.community)
+
+
+@bp.post("/confirm/<token>")
+def confirm_post(token: str):
+    member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
+    members.confirm_signup(db.session(), member, now=db.now(), domain=db.settings().domain)
+    db.commit()
+    return render_template("web/members/confirmed.html", member=member, community=member.community)
+
+
+# -- preferences --------------------------------------------------------------
+
+
+@bp.get("/preferences/<token>")
+def preferences(token: str):
+    member = _member(LinkPurpose.PREFERENCES, token)
+    return _render_preferences(token, member)
+
+
+def _render_preferences(token, member, error="", saved=False, status=200):
+    return (
+        render_template(
+            "web/members/preferences.html",
+            token=token,
+            member=member,
+            community=member.community,
+            modes=DeliveryMode,
+            statuses=MemberStatus,
+            error=error,
+            saved=saved,
+            today=db.now().date(),
+        ),
+        status,
+    )
+
+
+@bp.post("/preferences/<token>")
+def preferences_post(token: str):
+    member = _member(LinkPurpose.PREFERENCES, token)
+    if member.status in (MemberStatus.UNSUBSCRIBED, MemberStatus.REMOVED):
+        abort(410)
+    form = request.form
+    try:
+        mode = DeliveryMode(form.get("delivery_mode", ""))
+        until_raw = form.get("paused_until", "").strip() if form.get("pause") else ""
+        paused_until = date.fromisoformat(until_raw) if until_raw else None
+    except ValueError:
+        return _render_preferences(token, member, error="Please check the form.", status=422)
+    try:
+        members.update_preferences(
+            db.session(),
+            member,
+            delivery_mode=mode,
+            display_name=form.get("display_name", ""),
+            paused_until=paused_until,
+            today=db.now().date(),
+        )
+    except CommunityError as exc:
+        db.session().rollback()
+        return _render_preferences(token, member, error=str(exc), status=422)
+    db.commit()
+    return redirect(url_for("members.preferences", token=token, saved=1), code=303)
+
+
+# -- unsubscribe --------------------------------------------------------------
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe(token: str):
+    member = _member(LinkPurpose.UNSUBSCRIBE, token)
+    return render_template(
+        "web/members/unsubscribe.html", token=token, member=member, community=member.community
+    )
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe_post(token: str):
+    """Both the page's button and RFC 8058 one-click POSTs from mail clients land here.
+
+    One-click requests carry no CSRF token (the mail client has no page); the signed
+    URL is their authority, as RFC 8058 intends. The page's form must carry one.
+    """
+    member = _member(LinkPurpose.UNSUBSCRIBE, token)
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    if not one_click:
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as exc:
+            raise CSRFError(str(exc)) from exc
+    members.unsubscribe(db.session(), member, now=db.now(), domain=db.settings().domain)
+    db.commit()
+    if one_click:
+        return "Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template(
+        "web/members/unsubscribed.html", member=member, community=member.community
+    )
