@@ -60,6 +60,7 @@ def member(session, address: str) -> Member:
     session.expire_all()
     found = session.scalar(select(Member).where(Member.address == address))
     assert found is not None
+    session.commit()  # end the read: on SQLite an open transaction holds the write lock
     return found
 
 
@@ -68,4 +69,14 @@ def ledger(session, **where) -> list[OutboundMessage]:
     query = select(OutboundMessage).order_by(OutboundMessage.id)
     for key, value in where.items():
         query = query.where(getattr(OutboundMessage, key) == value)
-    return list(session.scalars(query))
+    rows = list(session.scalars(query))
+    session.commit()
+    return rows
+
+
+def fresh(session, model, ident):
+    """Reload one row and end the read transaction."""
+    session.expire_all()
+    row = session.get(model, ident)
+    session.commit()
+    return row

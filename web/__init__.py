@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(communities.bp)
     app.register_blueprint(members.bp)
+    # RFC 8058 one-click POSTs come from mail clients without a CSRF token; the view
+    # checks the token itself for the page's own form (see members.unsubscribe_post).
+    csrf.exempt(members.unsubscribe_post)
     app.register_blueprint(hosts.bp)
     if settings.captures_mail and settings.dev_outbox_page:
         app.register_blueprint(outbox.bp)

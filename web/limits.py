@@ -9,6 +9,9 @@ from flask_limiter.util import get_remote_address
 from community.settings import Settings
 from jobs.queues import redis_url
 
+# Endpoints whose POST makes Kith send mail to an address typed into a form.
+MAIL_SENDING_ENDPOINTS = ("communities.join",)
+
 
 def storage_uri(settings: Settings) -> str:
     url = redis_url(settings)
@@ -26,7 +29,9 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
         swallow_errors=True,  # Redis trouble must not take the signup page down
         headers_enabled=True,
     )
-    limiter.limit(settings.join_rate_per_ip, methods=["POST"])(
-        app.view_functions["communities.join"]
-    )
+    # Wrap the registered view: the limiter checks inside the wrapper it returns.
+    for endpoint in MAIL_SENDING_ENDPOINTS:
+        app.view_functions[endpoint] = limiter.limit(settings.join_rate_per_ip, methods=["POST"])(
+            app.view_functions[endpoint]
+        )
     return limiter

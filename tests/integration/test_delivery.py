@@ -17,7 +17,7 @@ from community.models import OutboundMessage, SendStatus
 from jobs import outbound, queues
 from jobs.queues import enqueue_delivery
 
-from ..helpers import ledger
+from ..helpers import fresh, ledger
 
 NOW = datetime.now(UTC)
 
@@ -169,8 +169,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            db.expire_all()
-            row = db.get(OutboundMessage, row_id)
+            row = fresh(db, OutboundMessage, row_id)
             if row.locked_until is not None:
                 break
             time.sleep(0.1)
@@ -180,8 +179,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     assert relay.received == []
-    db.expire_all()
-    row = db.get(OutboundMessage, row_id)
+    row = fresh(db, OutboundMessage, row_id)
     assert row.status == SendStatus.PENDING and row.attempts == 1
 
     relay.handler.data_delay = 0
@@ -201,5 +199,4 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
     while len(relay.received) < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(relay.received) == 1
-    db.expire_all()
-    assert db.get(OutboundMessage, row_id).status == SendStatus.SENT
+    assert fresh(db, OutboundMessage, row_id).status == SendStatus.SENT
