@@ -28,6 +28,8 @@ from .outbox import Purpose
 from .tokens import LinkPurpose, Signer
 
 MAX_NAME_LENGTH = 80
+# How long the approve / decline links mailed to a host stay valid.
+HOST_DECISION_DAYS = 14
 MAX_PAUSE = timedelta(days=366)
 # Statuses of people who are in, or in line to be in, the community.
 ADMITTED_OR_QUEUED = (

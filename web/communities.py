@@ -76,4 +76,8 @@ def join(slug: str):
 @bp.get("/c/<slug>/check-email")
 def check_email(slug: str):
     community = _community_or_404(slug)
-    return render_template("web/communities/check_email.html", community=community)
+    return render_template(
+        "web/communities/check_email.html",
+        community=community,
+        valid_hours=db.settings().confirm_hours,
+    )

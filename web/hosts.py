@@ -10,7 +10,7 @@ from community.tokens import LinkPurpose
 from . import db
 
 bp = Blueprint("hosts", __name__)
-DECISION_DAYS = 14
+DECISION_DAYS = members.HOST_DECISION_DAYS
 
 
 def _decision(token: str):

@@ -12,7 +12,7 @@ from typing import Any
 
 from community import links
 from community.addresses import host_contact_address, list_address, list_id
-from community.members import link_payload
+from community.members import HOST_DECISION_DAYS, link_payload
 from community.models import Community, Member, OutboundMessage
 from community.outbox import Purpose
 from community.settings import Settings
@@ -88,6 +88,7 @@ def _approval_request(c: MailContext) -> Letter:
             "decline_url": links.host_decision_url(
                 c.base, c.link(LinkPurpose.HOST_DECISION, d="decline")
             ),
+            "valid_days": HOST_DECISION_DAYS,
         },
     )
 
