@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import enum
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
 from email.utils import formataddr
 
 from email_validator import EmailNotValidError, validate_email
 
-from .errors import InvalidAddress
+from .errors import InvalidAddress, InvalidLink
 
 
 def normalise_address(raw: str) -> str:
@@ -41,3 +47,114 @@ def list_id(slug: str, domain: str) -> str:
 
 def display(name: str, address: str) -> str:
     return formataddr((name, address))
+
+
+# -- the addresses Kith receives mail at ----------------------------------------
+
+
+class TokenKind(enum.StrEnum):
+    THREAD = "t"  # a reply joins this thread
+    ROUND = "r"  # a reply answers this accountability round
+
+
+@dataclass(frozen=True)
+class ReplyToken:
+    kind: TokenKind
+    member_id: int
+    target_id: int
+
+
+class RecipientKind(enum.StrEnum):
+    LIST = "list"  # SLUG@domain: starts a new thread
+    REPLY = "reply"  # SLUG+TOKEN@domain
+    HOST = "host"  # SLUG-host@domain
+    BOUNCE = "bounce"  # bounces@domain or bounces+ROW@domain (VERP)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: RecipientKind
+    slug: str = ""
+    token: str = ""  # the raw token of a reply address, verified later
+    ledger_id: int | None = None  # the outbound row a VERP bounce is about
+
+
+BOUNCE_LOCAL = "bounces"
+_MAC_BYTES = 10  # 80 bits: forging one by chance would take ~2**79 tries
+_TOKEN_RE = re.compile(r"^([a-z])-([0-9a-z]{1,13})-([0-9a-z]{1,13})-([a-z2-7]{16})$")
+
+
+def _mac(secret: str, kind: str, member_id: int, target_id: int) -> str:
+    digest = hmac.new(
+        secret.encode(), f"reply:{kind}:{member_id}:{target_id}".encode(), hashlib.sha256
+    ).digest()[:_MAC_BYTES]
+    return base64.b32encode(digest).decode().lower()
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def make_reply_token(secret: str, token: ReplyToken) -> str:
+    """Short, lower-case (some MTAs fold local parts), signed: `t-1f-2k-<mac>`."""
+    mac = _mac(secret, token.kind.value, token.member_id, token.target_id)
+    return f"{token.kind.value}-{_b36(token.member_id)}-{_b36(token.target_id)}-{mac}"
+
+
+def reply_address(secret: str, slug: str, domain: str, token: ReplyToken) -> str:
+    return f"{slug}+{make_reply_token(secret, token)}@{domain}"
+
+
+def verify_reply_token(secret: str, raw: str) -> ReplyToken:
+    """Check a token's signature. Raises InvalidLink when forged, damaged or unknown."""
+    match = _TOKEN_RE.match(raw.lower())
+    if not match:
+        raise InvalidLink("malformed reply token")
+    kind_raw, member_raw, target_raw, mac = match.groups()
+    try:
+        kind = TokenKind(kind_raw)
+    except ValueError as exc:
+        raise InvalidLink("unknown reply token kind") from exc
+    member_id, target_id = int(member_raw, 36), int(target_raw, 36)
+    if not hmac.compare_digest(mac, _mac(secret, kind.value, member_id, target_id)):
+        raise InvalidLink("reply token signature does not match")
+    return ReplyToken(kind, member_id, target_id)
+
+
+def parse_recipient(address: str, domain: str) -> Recipient | None:
+    """What an envelope recipient means to us, or None when it is not ours at all.
+
+    Only the shape is checked here; whether the community exists and the token is
+    genuine is decided by the caller (a bad token is held, not refused).
+    """
+    local, _, host = address.strip().strip("<>").rpartition("@")
+    if not local or host.lower().rstrip(".") != domain.lower():
+        return None
+    local = local.lower()
+    if local == BOUNCE_LOCAL:
+        return Recipient(RecipientKind.BOUNCE)
+    if local.startswith(BOUNCE_LOCAL + "+"):
+        row = local.removeprefix(BOUNCE_LOCAL + "+")
+        return Recipient(RecipientKind.BOUNCE, ledger_id=int(row) if row.isdigit() else None)
+    if "+" in local:
+        slug, _, token = local.partition("+")
+        return Recipient(RecipientKind.REPLY, slug=slug, token=token) if slug else None
+    if local.endswith("-host"):
+        return Recipient(RecipientKind.HOST, slug=local.removesuffix("-host"))
+    return Recipient(RecipientKind.LIST, slug=local)
+
+
+def sender_matches(member_address: str, sender: str) -> bool:
+    """Same mailbox, ignoring case and a "+tag" (anne+lists@ is anne@)."""
+
+    def strip_tag(address: str) -> str:
+        local, _, host = address.lower().rpartition("@")
+        return f"{local.split('+', 1)[0]}@{host}"
+
+    return bool(sender) and strip_tag(member_address) == strip_tag(sender)

@@ -25,3 +25,7 @@ def unsubscribe_url(base_url: str, token: str) -> str:
 
 def host_decision_url(base_url: str, token: str) -> str:
     return _join(base_url, f"/host/decide/{token}")
+
+
+def held_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/host/held/{token}")

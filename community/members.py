@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import outbox
 from .addresses import normalise_address
+from .bounces import clear_bounces
 from .communities import seats_left
 from .errors import CommunityError, InvalidLink, UnknownMember
 from .models import (
@@ -224,6 +225,8 @@ def add_member(
     if member is not None and member.status in ADMITTED_OR_QUEUED:
         if member.status == MemberStatus.AWAITING_APPROVAL:
             _admit(session, member, now=now, domain=domain)
+        elif member.status == MemberStatus.BOUNCING:
+            clear_bounces(member)  # the host says their mailbox works again
         return member
     if member is None:
         member = Member(

@@ -160,6 +160,7 @@ class Member(Base):
     left_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     bounce_score: Mapped[int] = mapped_column(Integer, default=0)
+    last_bounce_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     # Bumped to revoke every signed link issued to this member so far.
     link_version: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -202,7 +203,10 @@ class Post(Base):
     author_address: Mapped[str] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(Text)  # the new text, quotes and signature removed
     full_text: Mapped[str] = mapped_column(Text)  # everything the member wrote, untrimmed
-    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    # The sender's own Message-ID, and the one every copy we deliver carries (so mail
+    # clients thread replies to our copies back to this post).
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    list_message_id: Mapped[str] = mapped_column(String(998), unique=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(998), nullable=True)
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL"), nullable=True
@@ -225,7 +229,11 @@ class InboundMessage(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str | None] = mapped_column(String(998), nullable=True, index=True)
+    # sha256 of Message-ID plus body: a re-delivered copy (new trace headers, same
+    # message) collides here and is stored once. NULL when there is no Message-ID.
+    dedup_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     received_at: Mapped[datetime] = mapped_column(_tz())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # processing tries
     status: Mapped[InboundStatus] = mapped_column(
         _enum(InboundStatus), default=InboundStatus.RECEIVED
     )
@@ -257,7 +265,8 @@ class OutboundMessage(Base):
         ForeignKey("members.id", ondelete="SET NULL"), nullable=True
     )
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    # Unique per mail, except that every copy of one post shares the post's id.
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
     status: Mapped[SendStatus] = mapped_column(_enum(SendStatus), default=SendStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_reply: Mapped[str] = mapped_column(Text, default="")  # the relay's last answer
@@ -266,3 +275,33 @@ class OutboundMessage(Base):
     # A worker holds a row while it talks to the relay; an expired lease means it died.
     locked_until: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+
+class HoldStatus(enum.StrEnum):
+    WAITING = "waiting"
+    APPROVED = "approved"
+    DISCARDED = "discarded"
+
+
+class HeldMessage(Base):
+    """A message kept from the group until its host decides (unknown sender, bad token)."""
+
+    __tablename__ = "held_messages"
+    __table_args__ = (UniqueConstraint("inbound_id", "community_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(320))  # the address it was sent to
+    reason: Mapped[str] = mapped_column(Text)
+    # What the parser made of it (subject, sender, text, ids), to publish on approval.
+    mail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[HoldStatus] = mapped_column(_enum(HoldStatus), default=HoldStatus.WAITING)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    decided_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), nullable=True
+    )

@@ -194,3 +194,7 @@ class Purpose:
     SEAT_OPENED = "seat_opened"
     APPROVAL_REQUEST = "approval_request"
     JOIN_DECLINED = "join_declined"
+    POST = "post"
+    HELD_NOTICE = "held_notice"
+    HOST_FORWARD = "host_forward"
+    MEMBER_BOUNCING = "member_bouncing"

@@ -15,6 +15,7 @@ class LinkPurpose(enum.StrEnum):
     PREFERENCES = "preferences"
     UNSUBSCRIBE = "unsubscribe"
     HOST_DECISION = "host-decision"
+    MODERATE = "moderate"  # approve or discard a held message
 
 
 class Signer:

@@ -2,8 +2,9 @@
 
 from rq import cron
 
+from jobs import inbound, outbound
 from jobs.members import resume_paused_members
-from jobs.outbound import sweep
 
-cron.register(sweep, queue_name="default", interval=60)
+cron.register(outbound.sweep, queue_name="default", interval=60)
+cron.register(inbound.sweep, queue_name="default", interval=60)
 cron.register(resume_paused_members, queue_name="default", cron="7 * * * *")

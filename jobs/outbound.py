@@ -40,7 +40,7 @@ def _deliver_one(rt, row_id: int) -> str:
             community = session.get(Community, row.community_id)
             member = session.get(Member, row.member_id) if row.member_id else None
             assert community is not None, "ledger row without a community"
-            msg = compose(MailContext(settings, rt.signer, community, member, row), now())
+            msg = compose(MailContext(settings, rt.signer, community, member, row, session), now())
         except Exception as exc:
             log.exception("cannot compose ledger row %s (%s)", row_id, row.purpose)
             _schedule_retry(row, f"compose error: {exc!r}", settings.send_max_attempts)

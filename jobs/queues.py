@@ -74,3 +74,10 @@ def enqueue_delivery(settings: Settings, row_ids: Iterable[int]) -> int:
         log.warning("Redis unavailable; %d ledger row(s) left for the sweeper", len(ids))
         return 0
     return len(ids)
+
+
+def enqueue_inbound(settings: Settings, inbound_id: int) -> None:
+    """Queue processing of a stored message (raises if Redis is unreachable)."""
+    queue(settings, INBOUND).enqueue(
+        "jobs.inbound.process_inbound", inbound_id, result_ttl=600, failure_ttl=7 * 86400
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from email.message import EmailMessage
 
@@ -80,3 +81,22 @@ def fresh(session, model, ident):
     row = session.get(model, ident)
     session.commit()
     return row
+
+
+def kill_process_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants, as a crashing machine would.
+
+    RQ's work horse runs in its own session, so killing the worker's process group
+    would leave the horse running.
+    """
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    victims = [*parent.children(recursive=True), parent]
+    for proc in victims:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(victims, timeout=10)

@@ -257,6 +257,69 @@ def member_decline(ctx, slug, email) -> None:
     )
 
 
+# -- mail debugging ---------------------------------------------------------------
+
+
+@main.group("mail")
+def mail_group() -> None:
+    """Look at raw mail the way Kith does."""
+
+
+@mail_group.command("parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, per line.")
+@click.option("--domain", default=None, help="Our mail domain, for loop detection.")
+@pass_ctx
+def mail_parse(ctx, files, as_json, domain) -> None:
+    """Parse raw RFC 5322 files: kind, extracted reply, sender, ids.
+
+    Exit code 1 if a file could not be read (the others are still printed).
+    """
+    import json
+
+    from mail.inbound.parse import parse_message
+
+    domain = domain or ctx.settings.domain
+    failed = False
+    for name in files:
+        try:
+            with open(name, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            click.echo(f"Error: cannot read {name}: {exc.strerror}", err=True)
+            failed = True
+            continue
+        m = parse_message(raw, our_domain=domain)
+        record = {
+            "file": name,
+            "kind": m.kind.value,
+            "reply": m.reply,
+            "full_text": m.full_text,
+            "from": m.from_address,
+            "from_name": m.from_name,
+            "subject": m.subject,
+            "message_id": m.message_id,
+            "in_reply_to": m.in_reply_to,
+            "references": list(m.references),
+            "date": m.date.isoformat() if m.date else None,
+            "reason": m.reason,
+            "attachments": [
+                {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                for a in m.attachments
+            ],
+            "bounced_recipients": list(m.bounced_recipients),
+            "bounce_permanent": m.bounce_permanent,
+            "defects": list(m.defects),
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(f"== {name}: {m.kind.value} from {m.from_address or '?'}: {m.subject}")
+            click.echo(m.reply)
+    if failed:
+        sys.exit(1)
+
+
 # -- processes -----------------------------------------------------------------
 
 

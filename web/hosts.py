@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
-from community import members
+from community import inbound, members
+from community.models import Community, HeldMessage
 from community.tokens import LinkPurpose
 
 from . import db
@@ -45,3 +46,32 @@ def decide_post(token: str):
         approve=approve,
         done=True,
     )
+
+
+# -- held messages ------------------------------------------------------------
+
+
+def _held(token: str):
+    payload = db.signer().load(LinkPurpose.MODERATE, token, DECISION_DAYS * 86400)
+    held = db.session().get(HeldMessage, payload.get("h"))
+    if held is None:
+        abort(404)
+    return held, payload.get("d") == "approve"
+
+
+@bp.get("/host/held/<token>")
+def held(token: str):
+    message, approve = _held(token)
+    return render_template("web/hosts/held.html", held=message, approve=approve, done=False,
+                           community=db.session().get(Community, message.community_id))
+
+
+@bp.post("/host/held/<token>")
+def held_post(token: str):
+    message, approve = _held(token)
+    inbound.decide_held(
+        db.session(), message, approve=approve, now=db.now(), domain=db.settings().domain
+    )
+    db.commit()
+    return render_template("web/hosts/held.html", held=message, approve=approve, done=True,
+                           community=db.session().get(Community, message.community_id))

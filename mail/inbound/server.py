@@ -4,24 +4,44 @@ from __future__ import annotations
 
 import logging
 import signal
+import ssl
 import threading
 
 from aiosmtpd.controller import Controller
 
+from community.db import make_engine, make_session_factory
 from community.settings import Settings, load_settings
+from jobs.queues import enqueue_inbound
 
 from .handler import InboundHandler
 
 log = logging.getLogger(__name__)
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """STARTTLS is offered when a certificate is configured."""
+    if not settings.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.tls_cert, settings.tls_key or None)
+    return context
+
+
 def build_controller(settings: Settings, handler: InboundHandler | None = None) -> Controller:
+    if handler is None:
+        sessions = make_session_factory(make_engine(settings.effective_database_url))
+        handler = InboundHandler(settings, sessions, lambda i: enqueue_inbound(settings, i))
     return Controller(
-        handler or InboundHandler(settings),
+        handler,
         hostname=settings.inbound_host,
         port=settings.inbound_port,
-        data_size_limit=settings.inbound_max_bytes,
         server_hostname=settings.domain,
+        ready_timeout=10.0,
+        # SMTP parameters:
+        data_size_limit=settings.inbound_max_bytes,  # larger: 552 at DATA, nothing stored
+        enable_SMTPUTF8=True,
+        tls_context=tls_context(settings),
+        require_starttls=False,  # senders without TLS are still members' MTAs
     )
 
 

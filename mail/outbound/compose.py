@@ -8,12 +8,23 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import partial
 from typing import Any
 
-from community import links
-from community.addresses import host_contact_address, list_address, list_id
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from community import links, threads
+from community.addresses import (
+    ReplyToken,
+    TokenKind,
+    host_contact_address,
+    list_address,
+    list_id,
+    reply_address,
+)
 from community.members import HOST_DECISION_DAYS, link_payload
-from community.models import Community, Member, OutboundMessage
+from community.models import Community, HeldMessage, Member, OutboundMessage, Post
 from community.outbox import Purpose
 from community.settings import Settings
 from community.tokens import LinkPurpose, Signer
@@ -28,6 +39,11 @@ class Letter:
     subject: str
     to_member: bool  # members get List-Unsubscribe; people not (yet) in do not
     context: dict[str, Any] = field(default_factory=dict)
+    from_name: str | None = None  # display name on the list address; default: community
+    reply_to: Address | None = None  # default: the host contact address
+    to: Address | None = None  # default: the recipient
+    headers: dict[str, str] = field(default_factory=dict)
+    automated: bool = True  # RFC 3834 Auto-Submitted; relayed posts are not automated
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,7 @@ class MailContext:
     community: Community
     member: Member | None
     row: OutboundMessage
+    session: Session  # for letters that need more than the row (a post, a held message)
 
     def link(self, purpose: LinkPurpose, **extra: str) -> str:
         assert self.member is not None
@@ -97,6 +114,76 @@ def _join_declined(c: MailContext) -> Letter:
     return Letter(f"Your request to join {c.community.name}", to_member=False)
 
 
+def _post(c: MailContext) -> Letter:
+    post = c.session.get(Post, c.row.context["post_id"])
+    assert post is not None and c.member is not None
+    thread = post.thread
+    parent = threads.parent_post(c.session, post)
+    first = c.session.scalar(select(Post).where(Post.thread_id == thread.id).order_by(Post.id))
+    chain = [p.list_message_id for p in (first, parent) if p is not None and p.id != post.id]
+    headers = {"Precedence": "list", "List-Post": f"<mailto:{_list(c)}>"}
+    if chain:
+        headers["In-Reply-To"] = chain[-1]
+        headers["References"] = " ".join(dict.fromkeys(chain))
+    reply_to = reply_address(
+        c.settings.secret_key,
+        c.community.slug,
+        c.settings.domain,
+        ReplyToken(TokenKind.THREAD, c.member.id, thread.id),
+    )
+    return Letter(
+        ("Re: " if chain else "") + thread.subject,
+        to_member=True,
+        context={"post": post, "thread": thread, "is_reply": bool(chain)},
+        from_name=f"{post.author_name} via {c.community.name}",
+        reply_to=Address(c.community.name, addr_spec=reply_to),
+        to=Address(c.community.name, addr_spec=_list(c)),
+        headers=headers,
+        automated=False,
+    )
+
+
+def _held_notice(c: MailContext) -> Letter:
+    held = c.session.get(HeldMessage, c.row.context["held_id"])
+    assert held is not None
+    token = partial(c.signer.sign, LinkPurpose.MODERATE)
+    return Letter(
+        f"Held for you: {held.mail.get('subject') or '(no subject)'}",
+        to_member=False,
+        context={
+            "held": held,
+            "mail": held.mail,
+            "approve_url": links.held_url(c.base, token({"h": held.id, "d": "approve"})),
+            "discard_url": links.held_url(c.base, token({"h": held.id, "d": "discard"})),
+        },
+    )
+
+
+def _host_forward(c: MailContext) -> Letter:
+    ctx = c.row.context
+    sender = ctx.get("from_address") or ""
+    return Letter(
+        f"[{c.community.name}] {ctx.get('subject') or '(no subject)'}",
+        to_member=False,
+        context={"mail": ctx},
+        from_name=f"{ctx.get('from_name') or sender} via {c.community.name}",
+        reply_to=Address(ctx.get("from_name") or "", addr_spec=sender) if "@" in sender else None,
+    )
+
+
+def _member_bouncing(c: MailContext) -> Letter:
+    assert c.member is not None
+    return Letter(
+        f"Mail to {c.member.address} keeps bouncing",
+        to_member=False,
+        context={"bouncer": c.member},
+    )
+
+
+def _list(c: MailContext) -> str:
+    return list_address(c.community.slug, c.settings.domain)
+
+
 LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.CONFIRM_SIGNUP: _confirm_signup,
     Purpose.ALREADY_MEMBER: _already_member,
@@ -105,6 +192,10 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.WAITLISTED: _waitlisted,
     Purpose.APPROVAL_REQUEST: _approval_request,
     Purpose.JOIN_DECLINED: _join_declined,
+    Purpose.POST: _post,
+    Purpose.HELD_NOTICE: _held_notice,
+    Purpose.HOST_FORWARD: _host_forward,
+    Purpose.MEMBER_BOUNCING: _member_bouncing,
 }
 
 
@@ -129,9 +220,13 @@ def compose(c: MailContext, now: datetime) -> EmailMessage:
 
     msg = EmailMessage()
     msg["Subject"] = letter.subject
-    msg["From"] = Address(community.name, addr_spec=list_address(community.slug, settings.domain))
-    msg["To"] = c.row.recipient
-    msg["Reply-To"] = Address(
+    # Always our own address in From: a member's domain may publish a DMARC policy
+    # that rejects mail we send in their name ("Name via Community" instead).
+    msg["From"] = Address(
+        letter.from_name or community.name, addr_spec=list_address(community.slug, settings.domain)
+    )
+    msg["To"] = letter.to or c.row.recipient
+    msg["Reply-To"] = letter.reply_to or Address(
         f"{community.name} host", addr_spec=host_contact_address(community.slug, settings.domain)
     )
     msg["Date"] = format_datetime(now)
@@ -141,9 +236,13 @@ def compose(c: MailContext, now: datetime) -> EmailMessage:
         # RFC 8058: a POST to this URL with "List-Unsubscribe=One-Click" unsubscribes.
         msg["List-Unsubscribe"] = f"<{unsubscribe}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # RFC 3834: machine-made mail; the second header keeps Exchange from auto-replying.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
+    if letter.automated:
+        # RFC 3834: machine-made mail; the second header keeps Exchange from auto-replying.
+        msg["Auto-Submitted"] = "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Kith-Loop"] = settings.domain  # lets us recognise our own mail coming back
+    for name, value in letter.headers.items():
+        msg[name] = value
     msg.set_content(
         render_text(settings.templates_path, c.row.purpose, context), cte="quoted-printable"
     )

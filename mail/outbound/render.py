@@ -7,11 +7,34 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from mjml import mjml2html
+
+
+def text_to_html(text: str) -> Markup:
+    """Members' plain text as HTML: escaped, paragraphs kept, quoted lines muted."""
+    paragraphs = []
+    for block in text.split("\n\n"):
+        lines = []
+        for line in block.split("\n"):
+            escaped = escape(line)
+            if line.startswith(">"):
+                escaped = Markup('<span style="color:#6a6058;">{}</span>').format(escaped)
+            lines.append(escaped)
+        if any(line.strip() for line in block.split("\n")):
+            paragraphs.append(Markup("<p style=\"margin:0 0 14px 0;\">{}</p>").format(
+                Markup("<br>\n").join(lines)))
+    return Markup("\n").join(paragraphs)
 
 
 @lru_cache(maxsize=8)
 def _environment(templates_path: Path, html: bool) -> jinja2.Environment:
+    env = _make_environment(templates_path, html)
+    env.filters["text_to_html"] = text_to_html
+    return env
+
+
+def _make_environment(templates_path: Path, html: bool) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_path)),
         autoescape=html,

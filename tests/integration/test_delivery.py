@@ -1,7 +1,6 @@
 """Outbound delivery through RQ to a real SMTP relay: retries, refusals, lost jobs, crashes."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from community.models import OutboundMessage, SendStatus
 from jobs import outbound, queues
 from jobs.queues import enqueue_delivery
 
-from ..helpers import fresh, ledger
+from ..helpers import fresh, kill_process_tree, ledger
 
 NOW = datetime.now(UTC)
 
@@ -176,7 +175,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
         assert row.locked_until is not None, "worker never claimed the row"
         time.sleep(0.5)  # it is now waiting for the relay's answer to DATA
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        kill_process_tree(proc.pid)
         proc.wait()
     assert relay.received == []
     row = fresh(db, OutboundMessage, row_id)

@@ -1,0 +1,306 @@
+"""Filing a received message: post it, hold it for the host, count a bounce, or drop it.
+
+Auto-replies and loops are never posted and never answered, and nothing here ever
+writes back to a sender, so a forged sender cannot make us send mail (no backscatter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import bounces, outbox, threads
+from .addresses import (
+    Recipient,
+    RecipientKind,
+    TokenKind,
+    parse_recipient,
+    sender_matches,
+    verify_reply_token,
+)
+from .errors import InvalidLink
+from .incoming import IncomingMail, MailKind
+from .models import (
+    SEAT_HOLDING,
+    Community,
+    HeldMessage,
+    HoldStatus,
+    InboundMessage,
+    InboundStatus,
+    Member,
+    OutboundMessage,
+    Post,
+    Thread,
+)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What became of a message for one recipient."""
+
+    status: InboundStatus
+    note: str
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    inbound: InboundMessage
+    mail: IncomingMail
+    secret: str
+    domain: str
+    now: datetime
+
+
+def file_message(
+    session: Session,
+    inbound: InboundMessage,
+    mail: IncomingMail,
+    *,
+    secret: str,
+    domain: str,
+    now: datetime,
+) -> Filed:
+    """Decide and record the outcome of a stored message; the caller commits."""
+    ctx = Context(session, inbound, mail, secret, domain, now)
+    recipients = [r for r in (parse_recipient(a, domain) for a in inbound.rcpt_tos) if r]
+    if mail.kind == MailKind.LOOP:
+        return Filed(InboundStatus.DISCARDED, f"loop: {mail.reason}")
+    if mail.kind == MailKind.BOUNCE:
+        return _file_bounce(ctx, recipients)
+    if mail.kind == MailKind.AUTO_REPLY:
+        return Filed(InboundStatus.DISCARDED, f"auto-reply: {mail.reason}")
+    results = [_file_for(ctx, r) for r in recipients]
+    if not results:
+        return Filed(InboundStatus.DISCARDED, "no recipient of ours")
+    return _combine(results)
+
+
+def _combine(results: list[Filed]) -> Filed:
+    statuses = {r.status for r in results}
+    for status in (InboundStatus.PROCESSED, InboundStatus.HELD, InboundStatus.DISCARDED):
+        if status in statuses:
+            return Filed(status, "; ".join(r.note for r in results))
+    return Filed(InboundStatus.DISCARDED, "; ".join(r.note for r in results))
+
+
+def _file_for(ctx: Context, recipient: Recipient) -> Filed:
+    if recipient.kind == RecipientKind.BOUNCE:
+        return Filed(InboundStatus.DISCARDED, "mail to the bounce address that is no bounce")
+    community = ctx.session.scalar(select(Community).where(Community.slug == recipient.slug))
+    if community is None:
+        return Filed(InboundStatus.DISCARDED, f"no community {recipient.slug!r}")
+    if recipient.kind == RecipientKind.HOST:
+        return _forward_to_host(ctx, community)
+    return _file_post(ctx, community, recipient)
+
+
+# -- posts -----------------------------------------------------------------------
+
+
+def _sender(ctx: Context, community: Community) -> Member | None:
+    """The seat-holding member who sent this, matched case- and +tag-insensitively."""
+    candidates = ctx.session.scalars(
+        select(Member).where(Member.community_id == community.id, Member.status.in_(SEAT_HOLDING))
+    )
+    return next((m for m in candidates if sender_matches(m.address, ctx.mail.from_address)), None)
+
+
+def _file_post(ctx: Context, community: Community, recipient: Recipient) -> Filed:
+    thread: Thread | None = None
+    hold_reason = ""
+    if recipient.kind == RecipientKind.REPLY:
+        try:
+            token = verify_reply_token(ctx.secret, recipient.token)
+        except InvalidLink as exc:
+            hold_reason = f"reply address is forged or damaged ({exc})"
+        else:
+            if token.kind == TokenKind.THREAD:
+                thread = ctx.session.get(Thread, token.target_id)
+                if thread is None or thread.community_id != community.id:
+                    thread, hold_reason = None, "reply address names an unknown thread"
+            else:
+                hold_reason = "reply to an accountability round, which this version cannot file"
+    sender = _sender(ctx, community)
+    if sender is None and not hold_reason:
+        hold_reason = f"sender {ctx.mail.from_address or '(none)'} is not a member"
+    if hold_reason:
+        return hold(ctx, community, recipient, thread, hold_reason)
+
+    post = publish(
+        ctx.session,
+        community,
+        mail_fields(ctx.mail),
+        thread=thread,
+        author=sender,
+        inbound_id=ctx.inbound.id,
+        now=ctx.now,
+        domain=ctx.domain,
+    )
+    return Filed(InboundStatus.PROCESSED, f"posted #{post.id} in thread #{post.thread_id}")
+
+
+def mail_fields(mail: IncomingMail) -> dict[str, Any]:
+    """The parts of a parsed message a post is made of (JSON-safe, kept on holds)."""
+    return {
+        "subject": mail.subject,
+        "from_name": mail.from_name,
+        "from_address": mail.from_address,
+        "reply": mail.reply,
+        "full_text": mail.full_text,
+        "message_id": mail.message_id,
+        "in_reply_to": mail.in_reply_to,
+        "references": list(mail.references),
+    }
+
+
+def publish(
+    session: Session,
+    community: Community,
+    fields: dict[str, Any],
+    *,
+    thread: Thread | None,
+    author: Member | None,
+    inbound_id: int | None,
+    now: datetime,
+    domain: str,
+) -> Post:
+    """Post into the thread the reply address, In-Reply-To or References name, else a
+    new one; then queue a copy for every each-post reader."""
+    if thread is None:
+        refs = [fields.get("in_reply_to"), *reversed(fields.get("references") or [])]
+        earlier = threads.find_thread(session, community, [r for r in refs if r])
+        thread = earlier.thread if earlier else None
+    if thread is None:
+        thread = threads.start_thread(session, community, fields.get("subject") or "", author, now)
+    text = fields.get("reply") or fields.get("full_text") or ""
+    post = threads.add_post(
+        session,
+        thread,
+        author=author,
+        author_name=(author.display_name if author else "") or fields.get("from_name") or "",
+        author_address=fields.get("from_address") or "",
+        body=text.strip() or "(no text)",
+        full_text=fields.get("full_text") or "",
+        message_id=fields.get("message_id"),
+        in_reply_to=fields.get("in_reply_to"),
+        inbound_id=inbound_id,
+        now=now,
+        domain=domain,
+    )
+    threads.fan_out(session, post, now=now, domain=domain)
+    return post
+
+
+# -- holds -----------------------------------------------------------------------
+
+
+def hold(
+    ctx: Context, community: Community, recipient: Recipient, thread: Thread | None, reason: str
+) -> Filed:
+    """Keep the message from the group and send the host one notice about it."""
+    held = ctx.session.scalar(
+        select(HeldMessage).where(
+            HeldMessage.inbound_id == ctx.inbound.id, HeldMessage.community_id == community.id
+        )
+    )
+    if held is None:
+        held = HeldMessage(
+            inbound_id=ctx.inbound.id,
+            community_id=community.id,
+            recipient=recipient.slug,
+            reason=reason,
+            mail=mail_fields(ctx.mail),
+            thread_id=thread.id if thread else None,
+            status=HoldStatus.WAITING,
+            created_at=ctx.now,
+        )
+        ctx.session.add(held)
+        ctx.session.flush()
+    outbox.queue_mail(
+        ctx.session,
+        purpose=outbox.Purpose.HELD_NOTICE,
+        subject=f"held:{held.id}",
+        recipient=community.host_address,
+        domain=ctx.domain,
+        now=ctx.now,
+        community_id=community.id,
+        context={"held_id": held.id},
+    )
+    return Filed(InboundStatus.HELD, f"held for the host: {reason}")
+
+
+def decide_held(
+    session: Session, held: HeldMessage, *, approve: bool, now: datetime, domain: str
+) -> Post | None:
+    """The host approves (publish; the sender does not become a member) or discards.
+
+    Deciding twice changes nothing. Returns the post when one was published.
+    """
+    if held.status != HoldStatus.WAITING:
+        return None
+    held.decided_at = now
+    inbound = session.get(InboundMessage, held.inbound_id)
+    post = None
+    if approve:
+        community = session.get(Community, held.community_id)
+        assert community is not None
+        thread = session.get(Thread, held.thread_id) if held.thread_id else None
+        post = publish(
+            session,
+            community,
+            held.mail,
+            thread=thread,
+            author=None,
+            inbound_id=held.inbound_id,
+            now=now,
+            domain=domain,
+        )
+        held.status, held.post_id = HoldStatus.APPROVED, post.id
+    else:
+        held.status = HoldStatus.DISCARDED
+    if inbound is not None and inbound.status == InboundStatus.HELD:
+        inbound.status = InboundStatus.PROCESSED if approve else InboundStatus.DISCARDED
+    session.flush()
+    return post
+
+
+# -- host contact and bounces --------------------------------------------------------
+
+
+def _forward_to_host(ctx: Context, community: Community) -> Filed:
+    outbox.queue_mail(
+        ctx.session,
+        purpose=outbox.Purpose.HOST_FORWARD,
+        subject=f"inbound:{ctx.inbound.id}",
+        recipient=community.host_address,
+        domain=ctx.domain,
+        now=ctx.now,
+        community_id=community.id,
+        context={"inbound_id": ctx.inbound.id, **mail_fields(ctx.mail)},
+    )
+    return Filed(InboundStatus.PROCESSED, "forwarded to the host")
+
+
+def _file_bounce(ctx: Context, recipients: list[Recipient]) -> Filed:
+    ledger_ids = [r.ledger_id for r in recipients if r.ledger_id is not None]
+    row = ctx.session.get(OutboundMessage, ledger_ids[0]) if ledger_ids else None
+    members = bounces.members_for_bounce(ctx.session, row, ctx.mail.bounced_recipients)
+    if not members:
+        return Filed(InboundStatus.DISCARDED, "bounce about nobody we know")
+    disabled = [
+        m.address
+        for m in members
+        if bounces.record_bounce(
+            ctx.session, m, permanent=ctx.mail.bounce_permanent, now=ctx.now, domain=ctx.domain
+        )
+    ]
+    kind = "hard" if ctx.mail.bounce_permanent else "soft"
+    note = f"{kind} bounce for {', '.join(m.address for m in members)}"
+    if disabled:
+        note += f"; delivery stopped for {', '.join(disabled)}"
+    return Filed(InboundStatus.PROCESSED, note)
