@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
-from email import policy
-from email.parser import BytesHeaderParser
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import InboundMessage, InboundStatus
@@ -16,16 +19,20 @@ from .models import InboundMessage, InboundStatus
 MAX_PROCESSING_ATTEMPTS = 3
 
 
+_MESSAGE_ID = re.compile(rb"^message-id[ \t]*:[ \t]*((?:[^\r\n]|\r?\n[ \t])*)", re.I | re.M)
+
+
 def message_id_of(raw: bytes) -> str | None:
-    """The Message-ID header, read cheaply (headers only); None if absent or unreadable."""
-    try:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-        value = headers.get("Message-ID")
-    except Exception:
+    """The Message-ID header, found in the header block only; None if absent.
+
+    A regex over the headers, not the email parser: this runs for every message
+    before we answer the sender, and needs nothing else from it.
+    """
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    match = _MESSAGE_ID.search(head)
+    if not match:
         return None
-    if not value:
-        return None
-    value = str(value).strip()
+    value = re.sub(rb"\s+", b" ", match.group(1)).strip().decode("utf-8", "replace")
     return value[:998] or None
 
 
@@ -42,40 +49,117 @@ def dedup_key(message_id: str | None, raw: bytes) -> str | None:
     return hashlib.sha256(message_id.encode("utf-8", "replace") + b"\0" + body).hexdigest()
 
 
-def store_message(
-    session: Session, *, mail_from: str, rcpt_tos: list[str], raw: bytes, now: datetime
-) -> tuple[InboundMessage, bool]:
-    """Insert the raw message; returns (row, is_new). A re-delivered copy returns the
-    stored row and False. The caller commits, and only then answers 250."""
-    mid = message_id_of(raw)
-    key = dedup_key(mid, raw)
-    if key is not None:
-        existing = session.scalar(select(InboundMessage).where(InboundMessage.dedup_key == key))
-        if existing is not None:
-            return existing, False
-    row = InboundMessage(
-        mail_from=mail_from[:998],
-        rcpt_tos=rcpt_tos,
-        raw=raw,
-        size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        message_id=mid,
-        dedup_key=key,
-        received_at=now,
-        status=InboundStatus.RECEIVED,
-        attempts=0,
-        outcome="",
+@dataclass(frozen=True)
+class Arrival:
+    """One message as the SMTP server received it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+
+@lru_cache(maxsize=2)
+def _insert_statement(dialect: str):
+    # Built once: a statement compiled from cache costs far less than a new one per row.
+    table = InboundMessage.__table__
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        make_insert(table)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(table.c.id)
     )
+
+
+def insert_arrivals(
+    conn: Connection, arrivals: list[Arrival], now: datetime
+) -> list[tuple[int, bool]]:
+    """Insert several messages in the caller's transaction: (row id, is_new) for each.
+
+    Used by the SMTP server's group commit: many messages, one durable commit. A
+    re-delivered copy hits the unique dedup key and yields the stored row's id.
+    """
+    table = InboundMessage.__table__
+    stmt = _insert_statement(conn.dialect.name)
+    results = []
+    for arrival in arrivals:
+        mid = message_id_of(arrival.raw)
+        key = dedup_key(mid, arrival.raw)
+        params = {
+            "mail_from": arrival.mail_from[:998],
+            "rcpt_tos": arrival.rcpt_tos,
+            "raw": arrival.raw,
+            "size": len(arrival.raw),
+            "sha256": hashlib.sha256(arrival.raw).hexdigest(),
+            "message_id": mid,
+            "dedup_key": key,
+            "received_at": now,
+            "status": InboundStatus.RECEIVED,
+            "attempts": 0,
+            "outcome": "",
+        }
+        new_id = conn.execute(stmt, params).scalar()
+        if new_id is not None:
+            results.append((new_id, True))
+        else:
+            existing = conn.execute(select(table.c.id).where(table.c.dedup_key == key)).scalar()
+            assert existing is not None
+            results.append((existing, False))
+    return results
+
+
+_SQLITE_INSERT = (
+    "INSERT INTO inbound_messages (mail_from, rcpt_tos, raw, size, sha256, message_id, "
+    "dedup_key, received_at, status, attempts, outcome) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', 0, '') "
+    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id"
+)
+
+
+def insert_arrivals_sqlite(
+    dbapi_conn: Any, arrivals: list[Arrival], now: datetime
+) -> list[tuple[int, bool]]:
+    """The SMTP server's fast path on SQLite: plain DB-API, one commit for the batch.
+
+    It writes exactly what the ORM would (JSON text, naive UTC timestamps; a test
+    reads such rows back through the models) at a fraction of the cost, which is
+    most of the server's time per message.
+    """
+    stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    results = []
+    cur = dbapi_conn.cursor()
     try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # The same message arrived on two connections at once; the other one won.
-        found = session.scalar(select(InboundMessage).where(InboundMessage.dedup_key == key))
-        if found is None:
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for arrival in arrivals:
+                mid = message_id_of(arrival.raw)
+                key = dedup_key(mid, arrival.raw)
+                cur.execute(
+                    _SQLITE_INSERT,
+                    (
+                        arrival.mail_from[:998],
+                        json.dumps(arrival.rcpt_tos),
+                        arrival.raw,
+                        len(arrival.raw),
+                        hashlib.sha256(arrival.raw).hexdigest(),
+                        mid,
+                        key,
+                        stamp,
+                    ),
+                )
+                row = cur.fetchone()
+                if row is None:
+                    cur.execute("SELECT id FROM inbound_messages WHERE dedup_key = ?", (key,))
+                    row, is_new = cur.fetchone(), False
+                else:
+                    is_new = True
+                results.append((row[0], is_new))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
             raise
-        return found, False
-    return row, True
+    finally:
+        cur.close()
+    return results
 
 
 def claim_for_processing(session: Session, inbound_id: int) -> InboundMessage | None:

@@ -26,6 +26,12 @@ class Settings:
     database_url: str = _setting(
         "DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite in the data folder."
     )
+    sqlite_synchronous: str = _setting(
+        "KITH_SQLITE_SYNCHRONOUS",
+        "full",
+        "SQLite only: full syncs each commit to disk (power-loss safe); normal survives "
+        "process crashes only, and stores inbound mail several times faster.",
+    )
     redis_url: str = _setting(
         "REDIS_URL", "", "Redis URL for queues and rate limits; empty starts an embedded Redis."
     )

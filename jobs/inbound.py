@@ -16,7 +16,25 @@ from .runtime import now, runtime
 log = logging.getLogger(__name__)
 
 
-def process_inbound(inbound_id: int) -> str:
+def process_inbound(inbound_ids: list[int]) -> dict[int, str]:
+    """Process stored messages one by one; a failure of one does not stop the others.
+
+    Raises at the end if any failed, so RQ's failed registry shows the job too.
+    """
+    outcomes: dict[int, str] = {}
+    failures = []
+    for inbound_id in inbound_ids:
+        try:
+            outcomes[inbound_id] = process_one(inbound_id)
+        except Exception as exc:
+            outcomes[inbound_id] = "failed"
+            failures.append(exc)
+    if failures:
+        raise RuntimeError(f"{len(failures)} inbound message(s) failed: {outcomes}")
+    return outcomes
+
+
+def process_one(inbound_id: int) -> str:
     """Parse, classify and file one stored message, exactly once.
 
     Everything happens in one transaction with the status change, so a worker killed
@@ -58,8 +76,7 @@ def sweep() -> int:
     rt = runtime()
     with transaction(rt.sessions) as session:
         ids = mailstore.unprocessed_ids(session, now() - mailstore.SWEEP_GRACE)
-    for inbound_id in ids:
-        queues.enqueue_inbound(rt.settings, inbound_id)
     if ids:
+        queues.enqueue_inbound(rt.settings, ids)
         log.info("sweeper re-enqueued %d inbound message(s)", len(ids))
     return len(ids)

@@ -76,8 +76,8 @@ def enqueue_delivery(settings: Settings, row_ids: Iterable[int]) -> int:
     return len(ids)
 
 
-def enqueue_inbound(settings: Settings, inbound_id: int) -> None:
-    """Queue processing of a stored message (raises if Redis is unreachable)."""
+def enqueue_inbound(settings: Settings, inbound_ids: list[int]) -> None:
+    """Queue processing of stored messages (raises if Redis is unreachable)."""
     queue(settings, INBOUND).enqueue(
-        "jobs.inbound.process_inbound", inbound_id, result_ttl=600, failure_ttl=7 * 86400
+        "jobs.inbound.process_inbound", inbound_ids, result_ttl=600, failure_ttl=7 * 86400
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from community.db import make_engine, make_session_factory
+from community.db import engine_from, make_session_factory
 from community.settings import Settings, load_settings
 from community.tokens import Signer
 from mail.outbound.send import Transport, make_transport
@@ -47,7 +47,7 @@ def configure(settings: Settings) -> Runtime:
     global _current
     if _current is not None:
         _current.close()
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_from(settings)
     _current = Runtime(settings, engine, make_session_factory(engine), Signer(settings.secret_key))
     return _current
 

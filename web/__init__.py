@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from community.db import make_engine, make_session_factory
+from community.db import engine_from, make_session_factory
 from community.errors import InvalidLink
 from community.settings import Settings, load_settings
 from community.tokens import Signer
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Rate limits key on the client's address, not the proxy's.
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_from(settings)
     app.extensions["kith.sessions"] = make_session_factory(engine)
     app.extensions["kith.signer"] = Signer(settings.secret_key)
 

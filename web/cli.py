@@ -12,7 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from community import communities, members, outbox
-from community.db import make_engine, make_session_factory, transaction
+from community.db import engine_from, make_engine, make_session_factory, transaction
 from community.errors import CommunityError
 from community.models import JoinPolicy, MemberStatus
 from community.schema import upgrade
@@ -32,7 +32,7 @@ class Context:
 
     def sessions(self):
         if self._sessions is None:
-            self._sessions = make_session_factory(make_engine(self.settings.effective_database_url))
+            self._sessions = make_session_factory(engine_from(self.settings))
         return self._sessions
 
     def dispatch(self, session: Session) -> None:

@@ -6,17 +6,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from community.addresses import RecipientKind, parse_recipient
 from community.db import transaction
-from community.mailstore import store_message
+from community.mailstore import Arrival
 from community.models import Community
 from community.settings import Settings
 from mail import status
+
+from .writer import BackgroundEnqueuer, GroupCommitWriter
 
 log = logging.getLogger(__name__)
 SLUG_CACHE_SECONDS = 30.0
@@ -29,13 +30,20 @@ class InboundHandler:
         self,
         settings: Settings,
         sessions: sessionmaker[Session],
-        enqueue: Callable[[int], None],
+        enqueue: Callable[[list[int]], None],
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.enqueue = enqueue
+        engine = sessions.kw["bind"]
+        self.engine = engine
+        self.writer = GroupCommitWriter(engine)
+        self.enqueuer = BackgroundEnqueuer(enqueue)
         self._slugs: frozenset[str] = frozenset()
         self._slugs_at = 0.0
+
+    def close(self) -> None:
+        self.writer.close()
+        self.enqueuer.close()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         recipient = parse_recipient(address, self.settings.domain)
@@ -48,37 +56,16 @@ class InboundHandler:
 
     async def handle_DATA(self, server, session, envelope):
         raw: bytes = envelope.original_content or b""
-        loop = asyncio.get_running_loop()
+        arrival = Arrival(envelope.mail_from or "", list(envelope.rcpt_tos), raw)
         try:
-            row_id, is_new = await loop.run_in_executor(
-                None, self._store, envelope.mail_from or "", list(envelope.rcpt_tos), raw
-            )
+            row_id, is_new = await asyncio.wrap_future(self.writer.submit(arrival))
         except Exception:
-            log.exception("could not store a %d-byte message; answering 451", len(raw))
+            log.warning("could not store a %d-byte message; answering 451", len(raw))
             return status.TRY_AGAIN
+        log.debug("stored inbound #%s (%s)", row_id, "new" if is_new else "duplicate")
         if is_new:
-            # The message is safe in the database now. If Redis is down, the sweeper
-            # finds it later; the sender must not retry a message we already have.
-            await loop.run_in_executor(None, self._enqueue_quietly, row_id)
+            self.enqueuer.put(row_id)
         return status.OK_QUEUED
-
-    def _store(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> tuple[int, bool]:
-        with transaction(self.sessions) as session:
-            row, is_new = store_message(
-                session, mail_from=mail_from, rcpt_tos=rcpt_tos, raw=raw, now=datetime.now(UTC)
-            )
-            session.flush()
-            row_id = row.id
-        log.info(
-            "stored inbound #%s %s (%s)", row_id, row.message_id, "new" if is_new else "duplicate"
-        )
-        return row_id, is_new
-
-    def _enqueue_quietly(self, row_id: int) -> None:
-        try:
-            self.enqueue(row_id)
-        except Exception:  # stored already; the sweeper will pick it up
-            log.warning("could not enqueue inbound #%s; left for the sweeper", row_id)
 
     async def _slug_exists(self, slug: str) -> bool:
         if slug in self._slugs and time.monotonic() - self._slugs_at < SLUG_CACHE_SECONDS:

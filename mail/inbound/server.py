@@ -9,7 +9,7 @@ import threading
 
 from aiosmtpd.controller import Controller
 
-from community.db import make_engine, make_session_factory
+from community.db import engine_from, make_session_factory
 from community.settings import Settings, load_settings
 from jobs.queues import enqueue_inbound
 
@@ -29,8 +29,8 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
 
 def build_controller(settings: Settings, handler: InboundHandler | None = None) -> Controller:
     if handler is None:
-        sessions = make_session_factory(make_engine(settings.effective_database_url))
-        handler = InboundHandler(settings, sessions, lambda i: enqueue_inbound(settings, i))
+        sessions = make_session_factory(engine_from(settings))
+        handler = InboundHandler(settings, sessions, lambda ids: enqueue_inbound(settings, ids))
     return Controller(
         handler,
         hostname=settings.inbound_host,

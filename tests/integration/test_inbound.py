@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import make_msgid
 
 import pytest
@@ -39,7 +40,9 @@ DOMAIN = "kith.example"
 class Server:
     def __init__(self, settings, sessions):
         self.port = free_port()
-        self.handler = InboundHandler(settings, sessions, lambda i: enqueue_inbound(settings, i))
+        self.handler = InboundHandler(
+            settings, sessions, lambda ids: enqueue_inbound(settings, ids)
+        )
         self.controller = Controller(
             self.handler,
             hostname="127.0.0.1",
@@ -49,9 +52,11 @@ class Server:
         )
 
     def send(self, msg, rcpt, mail_from="anne@example.com"):
-        raw = msg if isinstance(msg, bytes) else msg.as_bytes()
+        raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=SMTP)
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
-            return client.sendmail(mail_from, rcpt, raw)
+            refused = client.sendmail(mail_from, rcpt, raw)
+        self.handler.enqueuer.wait_idle()  # the processing job is queued after the 250
+        return refused
 
 
 @pytest.fixture
@@ -60,6 +65,7 @@ def server(settings, runtime):
     s.controller.start()
     yield s
     s.controller.stop()
+    s.handler.close()
 
 
 @pytest.fixture

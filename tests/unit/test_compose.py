@@ -54,7 +54,7 @@ def mail_for(db, tmp_path):
             member_id=m.id,
         )
         db.flush()
-        return compose(MailContext(settings, signer, c, m, row), NOW), row, signer
+        return compose(MailContext(settings, signer, c, m, row, db), NOW), row, signer
 
     return make
 
