@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure Kith's components on shared corpora (not part of the app)."""

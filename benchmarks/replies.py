@@ -1,0 +1,192 @@
+"""Score reply extraction on the shared reply-trimmer corpus: accuracy, speed and memory.
+
+Run from the repository root:  python -m benchmarks.replies [--corpus PATH] [--verbose]
+The corpus is looked up in --corpus, then $KITH_REPLY_CORPUS, then
+../shared/corpora/reply-trimmer next to the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mail.inbound.replies import extract_reply
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "reply-trimmer"
+ENV_VAR = "KITH_REPLY_CORPUS"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    email: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    got: str
+    want: str
+
+    @property
+    def passed(self) -> bool:
+        return self.got == self.want
+
+    @property
+    def ratio(self) -> float:
+        return difflib.SequenceMatcher(None, self.got, self.want).ratio()
+
+
+def to_lf(text: str) -> str:
+    # Kept apart from the extractor's own helper, so scoring does not trust the code it scores.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def normalise(text: str) -> str:
+    """The corpus README's scoring normalisation, applied to both sides alike:
+    CRLF/CR to LF, trailing whitespace stripped per line, leading/trailing blank lines dropped.
+    """
+    lines = [line.rstrip() for line in to_lf(text).split("\n")]
+    first = next((number for number, line in enumerate(lines) if line), len(lines))
+    last = max((number for number, line in enumerate(lines) if line), default=-1)
+    return "\n".join(lines[first : last + 1])
+
+
+def find_corpus(option: str | None) -> Path:
+    if option:
+        return Path(option)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return DEFAULT_CORPUS
+
+
+def read_text(path: Path) -> str:
+    # Bytes, so CRLF endings reach the extractor untouched.
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def load_cases(corpus: Path) -> list[Case]:
+    cases = []
+    for email in sorted((corpus / "emails").glob("*.txt")):
+        expected = corpus / "trimmed" / email.name
+        if expected.is_file():
+            cases.append(Case(email.stem, read_text(email), read_text(expected)))
+    return cases
+
+
+def score(cases: Sequence[Case]) -> list[Outcome]:
+    return [
+        Outcome(case, normalise(extract_reply(case.email)), normalise(case.expected))
+        for case in cases
+    ]
+
+
+def short_diff(outcome: Outcome, context: int = 1) -> str:
+    diff = difflib.unified_diff(
+        outcome.want.split("\n"),
+        outcome.got.split("\n"),
+        fromfile="expected",
+        tofile="got",
+        n=context,
+        lineterm="",
+    )
+    return "\n".join(line[:160] for line in diff)
+
+
+def messages_per_second(work: Callable[[str], object], emails: Sequence[str], repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for email in emails:
+            work(email)
+    elapsed = time.perf_counter() - start
+    return len(emails) * repeat / elapsed if elapsed > 0 else float("inf")
+
+
+def split_baseline(email: str) -> list[str]:
+    """The least any extractor must do: normalise line endings and split into lines."""
+    return to_lf(email).split("\n")
+
+
+def traced_peak_kib(emails: Sequence[str]) -> float:
+    tracemalloc.start()
+    try:
+        for email in emails:
+            extract_reply(email)
+        return tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
+
+
+def max_rss_mib() -> float | None:
+    try:
+        import resource
+    except ImportError:  # the resource module is Unix-only
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def report(outcomes: Sequence[Outcome], emails: Sequence[str], repeat: int, verbose: bool) -> None:
+    failures = [outcome for outcome in outcomes if not outcome.passed]
+    if verbose:
+        for outcome in failures:
+            print(f"FAIL {outcome.case.name} (ratio {outcome.ratio:.3f})")
+            print(short_diff(outcome))
+            print()
+    elif failures:
+        print("failing:", ", ".join(outcome.case.name for outcome in failures))
+
+    ours = messages_per_second(extract_reply, emails, repeat)
+    baseline = messages_per_second(split_baseline, emails, repeat)
+    peak = traced_peak_kib(emails)
+    rss = max_rss_mib()
+
+    total = len(outcomes)
+    passed = total - len(failures)
+    mean_ratio = sum(outcome.ratio for outcome in outcomes) / total
+    print(f"exact matches: {passed}/{total} = {100 * passed / total:.1f}%")
+    print(f"mean similarity (difflib ratio): {mean_ratio:.4f}")
+    print(f"throughput: {ours:,.0f} messages/s over {repeat} passes of {total} messages")
+    print(
+        f"baseline (normalise line endings + split): {baseline:,.0f} messages/s; "
+        f"extraction runs at {ours / baseline:.3f}x the baseline "
+        f"({baseline / ours:.1f}x slower)"
+    )
+    memory = f"peak memory: {peak:,.1f} KiB traced during one pass"
+    if rss is not None:
+        memory += f", max RSS {rss:,.1f} MiB"
+    print(memory)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", help=f"corpus directory (default: ${ENV_VAR} or sibling)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show a diff per failure")
+    parser.add_argument("--repeat", type=int, default=20, help="passes for the speed figures")
+    args = parser.parse_args(argv)
+
+    corpus = find_corpus(args.corpus)
+    if not (corpus / "emails").is_dir():
+        print(f"reply corpus not found at {corpus}; pass --corpus PATH or set ${ENV_VAR}.")
+        print("nothing to score.")
+        return 0
+    cases = load_cases(corpus)
+    if not cases:
+        print(f"no cases (emails/NAME.txt with trimmed/NAME.txt) under {corpus}.")
+        return 0
+    report(score(cases), [case.email for case in cases], max(1, args.repeat), args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
