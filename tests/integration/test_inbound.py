@@ -463,3 +463,140 @@ def ready_circle_id(db):
     cid = db.scalar(select(Community.id).where(Community.slug == "circle"))
     db.commit()
     return cid
+
+
+def test_starttls_is_offered_with_a_certificate(settings, runtime, circle, db, tmp_path):
+    import ssl
+
+    import trustme
+
+    from mail.inbound.server import build_controller
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "mx.kith.example")
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_path))
+    cert.private_key_pem.write_to_path(str(key_path))
+    tls = replace(
+        settings,
+        inbound_host="127.0.0.1",
+        inbound_port=free_port(),
+        tls_cert=str(cert_path),
+        tls_key=str(key_path),
+    )
+    controller = build_controller(tls)
+    controller.start()
+    try:
+        client_ctx = ssl.create_default_context()
+        ca.configure_trust(client_ctx)
+        with smtplib.SMTP("127.0.0.1", tls.inbound_port, timeout=30) as client:
+            client.ehlo("mx.example.org")
+            assert client.has_extn("starttls")
+            client.starttls(context=client_ctx)
+            client.ehlo("mx.example.org")
+            client.sendmail(
+                "anne@example.com",
+                ["circle@kith.example"],
+                mail("anne@example.com", "circle@kith.example", "Hi", "Over TLS").as_bytes(
+                    policy=SMTP
+                ),
+            )
+    finally:
+        controller.stop()
+        controller.handler.close()
+    assert len(stored(db)) == 1
+
+
+def test_digest_readers_and_paused_members_get_no_copies(server, ready, db, sessions, work):
+    relay = ready
+    with transaction(sessions) as s:
+        s.execute(
+            update(Member)
+            .where(Member.address == "bart@example.org")
+            .values(delivery_mode="digest")
+        )
+        s.execute(
+            update(Member).where(Member.address == "cleo@example.net").values(status="paused")
+        )
+    server.send(
+        mail("anne@example.com", "circle@kith.example", "Hi", "Hello"), ["circle@kith.example"]
+    )
+    work()
+    assert [r.rcpt_tos for r in relay.received] == [["hana@example.com"]]
+
+
+def test_hostile_post_is_escaped_in_the_html_copy(server, ready, db, work):
+    relay = ready
+    body = "<script>alert('x')</script> <b>bold</b> مرحبا 🎉\n> quoted <i>"
+    server.send(
+        mail("anne@example.com", "circle@kith.example", "<img src=x onerror=alert(1)>", body),
+        ["circle@kith.example"],
+    )
+    work()
+    copy = relay.received[0].message
+    html = copy.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>bold" not in html
+    assert "<img src=x" not in html
+    assert "مرحبا 🎉" in html and "<script>alert('x')</script>" in (
+        copy.get_body(("plain",)).get_content()
+    )
+
+
+def test_mail_parse_command_prints_json_per_file(settings, tmp_path):
+    import json
+
+    first = tmp_path / "one.eml"
+    first.write_bytes(
+        mail(
+            "Anne <anne@example.com>",
+            "circle@kith.example",
+            "Goals",
+            "New text.\n\nOn Mon, 2 Mar 2026 at 08:00, Bart <bart@example.org> "
+            "wrote:\n> old text\n",
+        ).as_bytes(policy=SMTP)
+    )
+    second = tmp_path / "two.eml"
+    second.write_bytes(
+        mail(
+            "bart@example.org",
+            "circle@kith.example",
+            "Away",
+            "Back Monday.",
+            Auto_Submitted="auto-replied",
+        ).as_bytes(policy=SMTP)
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "mail",
+            "parse",
+            str(first),
+            str(second),
+            "--json",
+            "--domain",
+            "kith.example",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "KITH_DATA_DIR": str(tmp_path / "d")},
+    ).stdout.splitlines()
+    a, b = (json.loads(line) for line in out)
+    assert (a["file"], a["kind"], a["reply"], a["from"], a["subject"]) == (
+        str(first),
+        "post",
+        "New text.",
+        "anne@example.com",
+        "Goals",
+    )
+    assert "old text" in a["full_text"] and a["message_id"].startswith("<")
+    assert b["kind"] == "auto_reply" and "in_reply_to" in b
+    missing = subprocess.run(
+        [sys.executable, "-m", "web.cli", "mail", "parse", "/nonexistent"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KITH_DATA_DIR": str(tmp_path / "d")},
+    )
+    assert missing.returncode == 1 and "cannot read" in missing.stderr
