@@ -54,7 +54,9 @@ def display(name: str, address: str) -> str:
 
 class TokenKind(enum.StrEnum):
     THREAD = "t"  # a reply joins this thread
-    ROUND = "r"  # a reply answers this accountability round
+    COMMITMENT = "c"  # a reply is this member's commitment for this round
+    CHECKIN = "k"  # a reply answers "did you do it?" for this round
+    PREVIEW = "p"  # the host's reply to this digest's preview
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,3 +77,36 @@ def engine_from(settings: Settings) -> Engine:
     return make_engine(
         settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
     )
+
+
+@contextmanager
+def relaxed_durability(conn: Connection) -> Iterator[Connection]:
+    """Let commits on this connection return before they reach the disk, for the block.
+
+    For bookkeeping whose loss in a power cut only means work is redone (a "sent"
+    mark lost makes a message go out twice, never lost). A killed process loses
+    nothing: SQLite in WAL mode and PostgreSQL both keep such commits then. The
+    connection's own setting is restored before it goes back to the pool.
+    """
+    if conn.dialect.name == "sqlite":
+        # On the driver connection, outside any transaction: SQLite refuses to change
+        # the level inside one, and SQLAlchemy would begin one for exec_driver_sql.
+        raw = conn.connection.driver_connection
+        level = raw.execute("PRAGMA synchronous").fetchone()[0]
+        raw.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            raw.execute(f"PRAGMA synchronous={int(level)}")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET synchronous_commit TO OFF")
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("RESET synchronous_commit")
+            conn.commit()
+    else:
+        yield conn

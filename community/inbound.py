@@ -9,24 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import bounces, outbox, threads
+from . import bounces, digests, members, outbox, rounds, threads
 from .addresses import (
     Recipient,
     RecipientKind,
+    ReplyToken,
     TokenKind,
     parse_recipient,
     sender_matches,
     verify_reply_token,
 )
+from .checkins import classify_checkin, parse_pause_request
 from .errors import InvalidLink
 from .incoming import IncomingMail, MailKind
 from .models import (
     SEAT_HOLDING,
     Community,
+    DigestRun,
     HeldMessage,
     HoldStatus,
     InboundMessage,
@@ -34,6 +38,7 @@ from .models import (
     Member,
     OutboundMessage,
     Post,
+    Round,
     Thread,
 )
 
@@ -123,8 +128,10 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
                 thread = ctx.session.get(Thread, token.target_id)
                 if thread is None or thread.community_id != community.id:
                     thread, hold_reason = None, "reply address names an unknown thread"
+            elif token.kind == TokenKind.PREVIEW:
+                return _file_preview_reply(ctx, community, recipient, token)
             else:
-                hold_reason = "reply to an accountability round, which this version cannot file"
+                return _file_round_reply(ctx, community, recipient, token)
     sender = _sender(ctx, community)
     if sender is None and not hold_reason:
         hold_reason = f"sender {ctx.mail.from_address or '(none)'} is not a member"
@@ -304,3 +311,59 @@ def _file_bounce(ctx: Context, recipients: list[Recipient]) -> Filed:
     if disabled:
         note += f"; delivery stopped for {', '.join(disabled)}"
     return Filed(InboundStatus.PROCESSED, note)
+
+
+# -- the accountability loop and the host's digest preview ---------------------------
+
+
+def _file_round_reply(
+    ctx: Context, community: Community, recipient: Recipient, token: ReplyToken
+) -> Filed:
+    """A reply to a prompt is a commitment; to a check-in, an answer; "pause" pauses."""
+    rnd = ctx.session.get(Round, token.target_id)
+    member = ctx.session.get(Member, token.member_id)
+    if rnd is None or rnd.community_id != community.id or member is None:
+        return hold(ctx, community, recipient, None, "reply address names an unknown round")
+    if not sender_matches(member.address, ctx.mail.from_address):
+        return hold(
+            ctx,
+            community,
+            recipient,
+            None,
+            f"reply address belongs to {member.address}, not the sender",
+        )
+    text = ctx.mail.reply.strip() or ctx.mail.full_text.strip()
+    today = ctx.now.astimezone(ZoneInfo(community.timezone)).date()
+    pause_request = parse_pause_request(text, today)
+    if pause_request is not None:
+        members.pause(ctx.session, member, pause_request.until)
+        return Filed(
+            InboundStatus.PROCESSED,
+            f"{member.address} paused until {pause_request.until.isoformat()}",
+        )
+    if token.kind == TokenKind.COMMITMENT:
+        rounds.record_commitment(ctx.session, rnd, member, text, ctx.now)
+        return Filed(InboundStatus.PROCESSED, f"commitment from {member.address}")
+    answer = classify_checkin(text)
+    rounds.record_checkin(ctx.session, rnd, member, answer, ctx.now)
+    return Filed(InboundStatus.PROCESSED, f"check-in from {member.address}: {answer.result}")
+
+
+def _file_preview_reply(
+    ctx: Context, community: Community, recipient: Recipient, token: ReplyToken
+) -> Filed:
+    """The host answers the digest preview: a note for the top, or "skip"."""
+    run = ctx.session.get(DigestRun, token.target_id)
+    if run is None or run.community_id != community.id:
+        return hold(ctx, community, recipient, None, "reply to an unknown digest preview")
+    if not sender_matches(community.host_address, ctx.mail.from_address):
+        return hold(ctx, community, recipient, None, "digest preview answered by someone else")
+    text = ctx.mail.reply.strip()
+    if text.split("\n", 1)[0].strip(" .!").lower() in SKIP_WORDS:
+        digests.skip(run, "skipped by the host", ctx.now)
+        return Filed(InboundStatus.PROCESSED, f"digest {run.week} skipped by the host")
+    run.host_note = threads.clean_text(text, 4000)
+    return Filed(InboundStatus.PROCESSED, f"host note set for digest {run.week}")
+
+
+SKIP_WORDS = frozenset({"skip", "skip it", "skip this week", "no digest", "cancel"})

@@ -29,3 +29,7 @@ def host_decision_url(base_url: str, token: str) -> str:
 
 def held_url(base_url: str, token: str) -> str:
     return _join(base_url, f"/host/held/{token}")
+
+
+def checkin_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/checkin/{token}")

@@ -359,6 +359,15 @@ def update_preferences(
     return member
 
 
+def pause(session: Session, member: Member, until: date) -> Member:
+    """Pause by mail ("pause until 12 April"): keep the seat, send nothing until then."""
+    member.paused_until = until
+    if member.status == MemberStatus.ACTIVE:
+        member.status = MemberStatus.PAUSED
+    session.flush()
+    return member
+
+
 def resume_paused(session: Session, today: date) -> list[Member]:
     """Members whose pause ended become active again."""
     members = list(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Enum,
@@ -131,6 +132,22 @@ class Community(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=30)
     join_policy: Mapped[JoinPolicy] = mapped_column(_enum(JoinPolicy), default=JoinPolicy.OPEN)
     created_at: Mapped[datetime] = mapped_column(_tz())
+
+    # The weekly rhythm, in the community's own timezone. Weekdays: Monday is 0.
+    prompt_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_hour: Mapped[int] = mapped_column(Integer, default=8)
+    checkin_weekday: Mapped[int] = mapped_column(Integer, default=4)
+    checkin_hour: Mapped[int] = mapped_column(Integer, default=16)
+    reminder_delay_hours: Mapped[int] = mapped_column(Integer, default=24)
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=6)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=17)
+    preview_hours: Mapped[int] = mapped_column(Integer, default=12)  # 0: no host preview
+    digest_when_quiet: Mapped[bool] = mapped_column(Boolean, default=True)
+    loop_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    commitment_question: Mapped[str] = mapped_column(
+        Text, default="What is your one commitment for this week?"
+    )
+    checkin_question: Mapped[str] = mapped_column(Text, default="Did you do it?")
 
     members: Mapped[list[Member]] = relationship(back_populates="community")
 
@@ -305,3 +322,82 @@ class HeldMessage(Base):
     post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class RoundStatus(enum.StrEnum):
+    OPEN = "open"
+    SKIPPED = "skipped"  # the host skipped this week
+
+
+class Round(Base):
+    """One week of the accountability loop in one community."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))  # ISO week in local time, "2026-W10"
+    status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus), default=RoundStatus.OPEN)
+    commitment_question: Mapped[str] = mapped_column(Text)
+    checkin_question: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    prompt_sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    prompt_reminder_sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    checkin_sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    checkin_reminder_sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+    commitments: Mapped[list[Commitment]] = relationship(back_populates="round")
+
+
+class CheckinStatus(enum.StrEnum):
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_DONE = "not_done"
+    UNCLEAR = "unclear"
+
+
+class Commitment(Base):
+    __tablename__ = "commitments"
+    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    updated_at: Mapped[datetime] = mapped_column(_tz())
+    result: Mapped[CheckinStatus | None] = mapped_column(_enum(CheckinStatus), nullable=True)
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+    round: Mapped[Round] = relationship(back_populates="commitments")
+
+
+class DigestStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+class DigestRun(Base):
+    """One community's digest for one week: sent once, or skipped once."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    status: Mapped[DigestStatus] = mapped_column(_enum(DigestStatus), default=DigestStatus.PENDING)
+    host_note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # why skipped, for the host
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    period_start: Mapped[datetime] = mapped_column(_tz())
+    period_end: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), nullable=True
+    )
+    preview_sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)

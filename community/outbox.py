@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -135,6 +135,43 @@ def claim(session: Session, row_id: int, now: datetime) -> OutboundMessage | Non
     return row
 
 
+def claim_many(session: Session, row_ids: list[int], now: datetime) -> list[int]:
+    """Take the lease on many rows in one statement; returns the ids this caller got."""
+    if not row_ids:
+        return []
+    result = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id.in_(row_ids),
+            OutboundMessage.status == SendStatus.PENDING,
+            OutboundMessage.next_attempt_at <= now,
+            or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
+        )
+        .values(locked_until=now + LEASE, attempts=OutboundMessage.attempts + 1)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars())
+
+
+_MARK_SENT = (
+    update(OutboundMessage)
+    .where(OutboundMessage.id == bindparam("row_id"))
+    .values(
+        status=SendStatus.SENT,
+        last_reply=bindparam("reply"),
+        sent_at=bindparam("now"),
+        locked_until=None,
+    )
+)
+
+
+def mark_sent(conn: Connection, row_id: int, reply: str, now: datetime) -> None:
+    """Mark one leased row sent with Core on a bare connection (the bulk digest path,
+    where the per-copy cost of an ORM unit of work would dominate)."""
+    conn.execute(_MARK_SENT, {"row_id": row_id, "reply": reply, "now": now})
+
+
 def record_sent(row: OutboundMessage, reply: str, now: datetime) -> None:
     row.status = SendStatus.SENT
     row.last_reply = reply
@@ -198,3 +235,9 @@ class Purpose:
     HELD_NOTICE = "held_notice"
     HOST_FORWARD = "host_forward"
     MEMBER_BOUNCING = "member_bouncing"
+    COMMITMENT_PROMPT = "commitment_prompt"
+    COMMITMENT_REMINDER = "commitment_reminder"
+    CHECKIN_PROMPT = "checkin_prompt"
+    CHECKIN_REMINDER = "checkin_reminder"
+    DIGEST = "digest"
+    DIGEST_PREVIEW = "digest_preview"

@@ -79,6 +79,19 @@ class Settings:
         True,
         "Serve /_outbox listing captured mail (only when no relay is configured).",
     )
+    dev_clock: bool = _setting(
+        "KITH_DEV_CLOCK",
+        False,
+        "Honour `kith clock advance` (a time offset in the data folder); set by `kith dev`.",
+    )
+    schedule_grace_hours: int = _setting(
+        "KITH_SCHEDULE_GRACE_HOURS",
+        24,
+        "Scheduled work missed while the scheduler was down is still done this long after.",
+    )
+    digest_batch: int = _setting(
+        "KITH_DIGEST_BATCH", 50, "Communities whose digests one job assembles and sends."
+    )
     templates_dir: str = _setting(
         "KITH_TEMPLATES_DIR", "", "Folder of web and email templates; empty uses the bundled one."
     )
@@ -108,6 +121,11 @@ class Settings:
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
+
+    def clock(self):
+        from .clock import Clock
+
+        return Clock(self.data_path / "clock-offset" if self.dev_clock else None)
 
     def bounce_address(self) -> str:
         """Envelope sender of everything we send; bounces come back here."""

@@ -16,6 +16,7 @@ class LinkPurpose(enum.StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     HOST_DECISION = "host-decision"
     MODERATE = "moderate"  # approve or discard a held message
+    CHECKIN = "checkin"  # one-click "done / partly / not yet"
 
 
 class Signer:

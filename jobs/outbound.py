@@ -8,7 +8,7 @@ from datetime import timedelta
 from community import outbox
 from community.db import transaction
 from community.models import Community, Member, OutboundMessage
-from mail.outbound.compose import MailContext, compose, envelope_sender
+from mail.outbound.compose import MailContext, envelope_sender, message_bytes
 from mail.outbound.send import PermanentSendError, TransientSendError
 
 from . import queues
@@ -40,7 +40,9 @@ def _deliver_one(rt, row_id: int) -> str:
             community = session.get(Community, row.community_id)
             member = session.get(Member, row.member_id) if row.member_id else None
             assert community is not None, "ledger row without a community"
-            msg = compose(MailContext(settings, rt.signer, community, member, row, session), now())
+            data = message_bytes(
+                MailContext(settings, rt.signer, community, member, row, session), now()
+            )
         except Exception as exc:
             log.exception("cannot compose ledger row %s (%s)", row_id, row.purpose)
             _schedule_retry(row, f"compose error: {exc!r}", settings.send_max_attempts)
@@ -49,7 +51,7 @@ def _deliver_one(rt, row_id: int) -> str:
 
     # 2. Talk to the relay.
     try:
-        reply = rt.transport().send(msg, sender, recipient)
+        reply = rt.transport().send_raw(data, sender, recipient)
     except TransientSendError as exc:
         return _record(rt, row_id, "retry", exc.reply)
     except PermanentSendError as exc:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from community.clock import Clock
 from community.db import engine_from, make_session_factory
 from community.settings import Settings, load_settings
 from community.tokens import Signer
@@ -21,6 +22,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     signer: Signer
+    clock: Clock = field(default_factory=Clock)
     pid: int = field(default_factory=os.getpid)
     _transport: Transport | None = None
 
@@ -48,7 +50,13 @@ def configure(settings: Settings) -> Runtime:
     if _current is not None:
         _current.close()
     engine = engine_from(settings)
-    _current = Runtime(settings, engine, make_session_factory(engine), Signer(settings.secret_key))
+    _current = Runtime(
+        settings,
+        engine,
+        make_session_factory(engine),
+        Signer(settings.secret_key),
+        clock=settings.clock(),
+    )
     return _current
 
 
@@ -67,4 +75,5 @@ def runtime() -> Runtime:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The time jobs act on: real time, or the dev clock's when `kith dev` runs."""
+    return runtime().clock.now()

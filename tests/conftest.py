@@ -170,8 +170,10 @@ def sink() -> Iterator[Sink]:
 
 
 @pytest.fixture
-def relay(settings, sink) -> Iterator[Sink]:
-    """Jobs send through a real SMTP relay (the sink) instead of the local outbox."""
+def relay(settings, sink, runtime) -> Iterator[Sink]:
+    """Jobs send through a real SMTP relay (the sink) instead of the local outbox.
+
+    Depends on `runtime` so that it is set up after it and replaces it."""
     rt = job_runtime.configure(replace(settings, smtp_url=sink.url))
     yield sink
     rt.close()

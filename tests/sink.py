@@ -37,6 +37,7 @@ class SinkHandler:
     # recipient -> SMTP reply to give at RCPT instead of accepting
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_delay: float = 0.0  # seconds to stall before answering DATA
+    rcpt_delays: dict[str, float] = field(default_factory=dict)  # stall at RCPT for these
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -46,6 +47,8 @@ class SinkHandler:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.rcpt_delays:
+            await asyncio.sleep(self.rcpt_delays[address])
         reply = self.rcpt_replies.get(address)
         if reply:
             return reply

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = engine_from(settings)
     app.extensions["kith.sessions"] = make_session_factory(engine)
     app.extensions["kith.signer"] = Signer(settings.secret_key)
+    app.extensions["kith.clock"] = settings.clock()
 
     csrf.init_app(app)
     app.teardown_appcontext(db.close_session)

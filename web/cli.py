@@ -369,5 +369,11 @@ def dev(ctx, no_demo) -> None:
     sys.exit(run_dev(ctx.settings, demo=not no_demo))
 
 
+# The weekly-rhythm commands live in their own module and register on `main`.
+from . import cli_weekly  # noqa: E402, F401
+
 if __name__ == "__main__":
-    main()
+    # Run the package's module (not this __main__ copy), where those commands live.
+    from web.cli import main as kith
+
+    kith()

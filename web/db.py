@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
@@ -43,4 +43,4 @@ def signer() -> Signer:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return current_app.extensions["kith.clock"].now()

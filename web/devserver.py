@@ -71,6 +71,7 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
         "DATABASE_URL": settings.effective_database_url,
         "KITH_DATA_DIR": str(settings.data_path),
         "SECRET_KEY": settings.secret_key,
+        "KITH_DEV_CLOCK": "1",  # `kith clock advance` moves every process together
         "PYTHONUNBUFFERED": "1",
     }
     kith = [sys.executable, "-m", "web.cli"]
@@ -111,6 +112,7 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
         click.echo(f"  outbox (mail)  {settings.base_url}/_outbox/")
     click.echo(f"  inbound SMTP   {settings.inbound_host}:{settings.inbound_port}")
     click.echo(f"  data folder    {settings.data_path}")
+    click.echo("  fast-forward   kith clock advance 1d   (in another terminal)")
     click.echo("Press Ctrl-C to stop.\n")
 
     stopping = False

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from community.checkins import CheckinAnswer, CheckinResult
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
 from wtforms import ValidationError
 
-from community import members
+from community import members, rounds
 from community.errors import CommunityError
-from community.models import DeliveryMode, MemberStatus
+from community.models import Commitment, DeliveryMode, MemberStatus, Round
 from community.tokens import LinkPurpose
 
 from . import db
@@ -126,4 +128,58 @@ def unsubscribe_post(token: str):
         return "Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template(
         "web/members/unsubscribed.html", member=member, community=member.community
+    )
+
+
+# -- one-click check-in answers --------------------------------------------------
+# Same rule as confirmation: the link shows a button, only the POST records, so a
+# mail gateway scanning links never answers for anyone.
+
+
+def _checkin(token: str):
+    payload = db.signer().load(LinkPurpose.CHECKIN, token)
+    member = members.member_for_payload(db.session(), payload)
+    rnd = db.session().get(Round, int(str(payload.get("r", "0"))))
+    try:
+        result = CheckinResult(str(payload.get("a")))
+    except ValueError:
+        abort(404)
+    if rnd is None or rnd.community_id != member.community_id:
+        abort(404)
+    commitment = db.session().scalar(
+        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
+    )
+    return member, rnd, result, commitment
+
+
+@bp.get("/checkin/<token>")
+def checkin(token: str):
+    member, rnd, result, commitment = _checkin(token)
+    return render_template(
+        "web/members/checkin.html",
+        member=member,
+        community=member.community,
+        round=rnd,
+        result=result,
+        commitment=commitment,
+        done=False,
+    )
+
+
+@bp.post("/checkin/<token>")
+def checkin_post(token: str):
+    member, rnd, result, commitment = _checkin(token)
+    reflection = commitment.reflection if commitment else ""
+    commitment = rounds.record_checkin(
+        db.session(), rnd, member, CheckinAnswer(result, reflection), db.now()
+    )
+    db.commit()
+    return render_template(
+        "web/members/checkin.html",
+        member=member,
+        community=member.community,
+        round=rnd,
+        result=result,
+        commitment=commitment,
+        done=True,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime
 from functools import partial
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import links, threads
+from community import links, schedule, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
@@ -24,7 +25,16 @@ from community.addresses import (
     reply_address,
 )
 from community.members import HOST_DECISION_DAYS, link_payload
-from community.models import Community, HeldMessage, Member, OutboundMessage, Post
+from community.models import (
+    Commitment,
+    Community,
+    DigestRun,
+    HeldMessage,
+    Member,
+    OutboundMessage,
+    Post,
+    Round,
+)
 from community.outbox import Purpose
 from community.settings import Settings
 from community.tokens import LinkPurpose, Signer
@@ -180,6 +190,70 @@ def _member_bouncing(c: MailContext) -> Letter:
     )
 
 
+def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
+    """Prompts and check-ins: personal mail whose reply address is bound to the member
+    and the round, so the answer files itself."""
+    assert c.member is not None
+    rnd = c.session.get(Round, c.row.context["round_id"])
+    assert rnd is not None
+    commitment = c.session.scalar(
+        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == c.member.id)
+    )
+    previous = c.session.scalar(
+        select(Commitment.text)
+        .join(Round, Commitment.round_id == Round.id)
+        .where(Commitment.member_id == c.member.id, Round.week < rnd.week)
+        .order_by(Round.week.desc())
+        .limit(1)
+    )
+    plan = schedule.week_plan(c.community, rnd.week)
+    answer = partial(_checkin_link, c, rnd)
+    reply_to = reply_address(
+        c.settings.secret_key,
+        c.community.slug,
+        c.settings.domain,
+        ReplyToken(kind, c.member.id, rnd.id),
+    )
+    return Letter(
+        subject,
+        to_member=True,
+        context={
+            "round": rnd,
+            "commitment": commitment,
+            "previous": previous or "",
+            "checkin_when": schedule.describe(c.community, plan[schedule.Unit.CHECKIN]),
+            "done_url": answer("done"),
+            "partly_url": answer("partly"),
+            "not_done_url": answer("not_done"),
+        },
+        reply_to=Address(c.community.name, addr_spec=reply_to),
+    )
+
+
+def _checkin_link(c: MailContext, rnd: Round, answer: str) -> str:
+    return links.checkin_url(c.base, c.link(LinkPurpose.CHECKIN, r=str(rnd.id), a=answer))
+
+
+def _commitment_prompt(c: MailContext) -> Letter:
+    rnd = c.session.get(Round, c.row.context["round_id"])
+    assert rnd is not None
+    return _round_letter(c, TokenKind.COMMITMENT, f"{c.community.name}: {rnd.commitment_question}")
+
+
+def _commitment_reminder(c: MailContext) -> Letter:
+    return _round_letter(c, TokenKind.COMMITMENT, f"{c.community.name}: your commitment?")
+
+
+def _checkin_prompt(c: MailContext) -> Letter:
+    rnd = c.session.get(Round, c.row.context["round_id"])
+    assert rnd is not None
+    return _round_letter(c, TokenKind.CHECKIN, f"{c.community.name}: {rnd.checkin_question}")
+
+
+def _checkin_reminder(c: MailContext) -> Letter:
+    return _round_letter(c, TokenKind.CHECKIN, f"{c.community.name}: how did it go?")
+
+
 def _list(c: MailContext) -> str:
     return list_address(c.community.slug, c.settings.domain)
 
@@ -196,6 +270,10 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.HELD_NOTICE: _held_notice,
     Purpose.HOST_FORWARD: _host_forward,
     Purpose.MEMBER_BOUNCING: _member_bouncing,
+    Purpose.COMMITMENT_PROMPT: _commitment_prompt,
+    Purpose.COMMITMENT_REMINDER: _commitment_reminder,
+    Purpose.CHECKIN_PROMPT: _checkin_prompt,
+    Purpose.CHECKIN_REMINDER: _checkin_reminder,
 }
 
 
@@ -257,3 +335,26 @@ def compose(c: MailContext, now: datetime) -> EmailMessage:
 def envelope_sender(row: OutboundMessage, domain: str) -> str:
     """VERP bounce address: a bounce names the ledger row it is about."""
     return f"bounces+{row.id}@{domain}"
+
+
+def message_bytes(c: MailContext, now: datetime) -> bytes:
+    """Any ledger row as bytes for SMTP. Digests take the bulk path even when sent one
+    at a time (a retry, or a row the sweeper found), so every copy looks the same."""
+    if c.row.purpose in (Purpose.DIGEST, Purpose.DIGEST_PREVIEW):
+        from community.digests import build_digest
+
+        from .bulk import digest_copy, prepare_digest
+
+        run = c.session.get(DigestRun, c.row.context["run_id"])
+        assert run is not None and c.member is not None
+        content = build_digest(c.session, c.community, run, now)
+        batch = prepare_digest(
+            c.settings,
+            c.signer,
+            c.community,
+            content,
+            now,
+            preview=c.row.purpose == Purpose.DIGEST_PREVIEW,
+        )
+        return digest_copy(batch, c.row, c.member)
+    return compose(c, now).as_bytes(policy=SMTP)

@@ -38,6 +38,9 @@ class Transport(Protocol):
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
         """Deliver one message; return the relay's reply or raise a SendError."""
 
+    def send_raw(self, data: bytes, sender: str, recipient: str) -> str:
+        """Deliver one message already serialised with CRLF line ends."""
+
     def close(self) -> None: ...
 
 
@@ -49,10 +52,11 @@ class OutboxTransport:
         folder.mkdir(parents=True, exist_ok=True)
 
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
+        return self.send_raw(msg.as_bytes(policy=SMTP_POLICY), sender, recipient)
+
+    def send_raw(self, data: bytes, sender: str, recipient: str) -> str:
         # Record the envelope as trace headers, as a real MTA would (RFC 5321 4.4).
-        data = f"Return-Path: <{sender}>\r\nDelivered-To: {recipient}\r\n".encode() + msg.as_bytes(
-            policy=SMTP_POLICY
-        )
+        data = f"Return-Path: <{sender}>\r\nDelivered-To: {recipient}\r\n".encode() + data
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.folder / f".{name}.tmp"
         with open(tmp, "wb") as fh:
@@ -123,7 +127,9 @@ class SMTPTransport:
         return conn
 
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
-        data = msg.as_bytes(policy=SMTP_POLICY)
+        return self.send_raw(msg.as_bytes(policy=SMTP_POLICY), sender, recipient)
+
+    def send_raw(self, data: bytes, sender: str, recipient: str) -> str:
         for attempt in (1, 2):
             fresh = self._conn is None
             if self._conn is None:

@@ -28,7 +28,7 @@ def test_reply_token_round_trip_and_is_case_insensitive():
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda t: t.replace("t-", "r-", 1),  # another kind
+        lambda t: t.replace("t-", "c-", 1),  # another kind
         lambda t: "t-2-" + t.split("-", 2)[2],  # another member
         lambda t: t[:-1] + ("a" if t[-1] != "a" else "b"),  # damaged signature
         lambda t: t + "x",

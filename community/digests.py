@@ -1,0 +1,319 @@
+"""What a weekly digest contains, as plain data, and the record that it went out once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import schedule
+from .models import (
+    Commitment,
+    Community,
+    DeliveryMode,
+    DigestRun,
+    DigestStatus,
+    Member,
+    MemberStatus,
+    Post,
+    Round,
+    RoundStatus,
+    Thread,
+)
+from .rounds import participants, streaks
+
+EXCERPT_CHARS = 320
+POSTS_PER_THREAD = 4
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    author: str
+    when: str  # local time, e.g. "Tue 14:05"
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class DigestThread:
+    id: int
+    subject: str
+    new: bool  # started during this digest's period
+    unanswered: bool  # nobody has replied yet
+    posts: tuple[DigestPost, ...]
+    more: int  # posts in the period not shown
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    member_id: int
+    name: str
+    commitment: str
+    result: str  # "done", "partly", "not_done", "unclear", "no_answer", "no_commitment"
+    reflection: str
+    streak: int
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    week: str
+    question: str
+    rows: tuple[RoundRow, ...]
+    done: int
+    partly: int
+    not_done: int
+    no_answer: int
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    community_name: str
+    slug: str
+    week: str
+    period_label: str  # "24 February – 2 March"
+    threads: tuple[DigestThread, ...]
+    round: RoundSummary | None
+    joined: tuple[str, ...]
+    host_note: str
+    next_week: tuple[tuple[str, str], ...]  # (what, when) in local time
+    loop_paused: bool
+    post_count: int
+
+    @property
+    def quiet(self) -> bool:
+        return not self.threads and self.round is None and not self.joined
+
+
+def start_digest(session: Session, community: Community, week: str, now: datetime) -> DigestRun:
+    """This week's digest record; its period starts where the last sent one ended."""
+    found = session.scalar(
+        select(DigestRun).where(DigestRun.community_id == community.id, DigestRun.week == week)
+    )
+    if found is not None:
+        return found
+    previous_end = session.scalar(
+        select(func.max(DigestRun.period_end)).where(
+            DigestRun.community_id == community.id, DigestRun.status == DigestStatus.SENT
+        )
+    )
+    run = DigestRun(
+        community_id=community.id,
+        week=week,
+        status=DigestStatus.PENDING,
+        host_note="",
+        note="",
+        created_at=now,
+        period_start=previous_end or max(community.created_at, now - timedelta(days=7)),
+        recipients=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        found = session.scalar(
+            select(DigestRun).where(DigestRun.community_id == community.id, DigestRun.week == week)
+        )
+        assert found is not None
+        return found
+    return run
+
+
+def recipients(session: Session, community: Community) -> list[Member]:
+    """Everyone active who reads mail from us at all gets the digest."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.community_id == community.id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.delivery_mode != DeliveryMode.NONE,
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
+def _excerpt(text: str) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+def _threads(
+    session: Session, community: Community, start: datetime, end: datetime, tz: ZoneInfo
+) -> tuple[tuple[DigestThread, ...], int]:
+    rows = session.execute(
+        select(Post, Thread)
+        .join(Thread, Post.thread_id == Thread.id)
+        .where(Thread.community_id == community.id, Post.created_at >= start, Post.created_at < end)
+        .order_by(Post.created_at, Post.id)
+    ).all()
+    grouped: dict[int, tuple[Thread, list[Post]]] = {}
+    for post, thread in rows:
+        grouped.setdefault(thread.id, (thread, []))[1].append(post)
+    totals = (
+        dict(
+            session.execute(
+                select(Post.thread_id, func.count(Post.id))
+                .where(Post.thread_id.in_(list(grouped)))
+                .group_by(Post.thread_id)
+            ).all()
+        )
+        if grouped
+        else {}
+    )
+    threads = []
+    for thread_id, (thread, posts) in grouped.items():
+        shown = posts[-POSTS_PER_THREAD:]
+        threads.append(
+            DigestThread(
+                id=thread_id,
+                subject=thread.subject,
+                new=thread.created_at >= start,
+                unanswered=totals.get(thread_id, 0) <= 1,
+                posts=tuple(
+                    DigestPost(
+                        p.author_name, f"{p.created_at.astimezone(tz):%a %H:%M}", _excerpt(p.body)
+                    )
+                    for p in shown
+                ),
+                more=len(posts) - len(shown),
+            )
+        )
+    # Threads nobody has answered yet come first: they are where a reply helps most.
+    threads.sort(
+        key=lambda t: (not t.unanswered, -max((p.id for p in grouped[t.id][1]), default=0))
+    )
+    return tuple(threads), len(rows)
+
+
+def report_round(session: Session, community: Community, run: DigestRun) -> Round | None:
+    """The latest round whose check-in went out and no earlier digest reported."""
+    reported = select(DigestRun.round_id).where(
+        DigestRun.community_id == community.id,
+        DigestRun.id != run.id,
+        DigestRun.round_id.is_not(None),
+        DigestRun.status == DigestStatus.SENT,
+    )
+    return session.scalar(
+        select(Round)
+        .where(
+            Round.community_id == community.id,
+            Round.week <= run.week,
+            Round.status == RoundStatus.OPEN,
+            Round.checkin_sent_at.is_not(None),
+            Round.id.not_in(reported),
+        )
+        .order_by(Round.week.desc())
+        .limit(1)
+    )
+
+
+def _round_summary(session: Session, community: Community, rnd: Round) -> RoundSummary:
+    commitments = {
+        c.member_id: c
+        for c in session.scalars(select(Commitment).where(Commitment.round_id == rnd.id))
+    }
+    people = {m.id: m for m in participants(session, community)}
+    for member_id in commitments:
+        if member_id not in people:
+            member = session.get(Member, member_id)
+            if member is not None:
+                people[member_id] = member
+    streak = streaks(session, community, rnd)
+    rows = []
+    for member in people.values():
+        c = commitments.get(member.id)
+        if c is None or not c.text:
+            result = "no_commitment" if c is None else (c.result or "no_answer")
+        else:
+            result = c.result.value if c.result else "no_answer"
+        rows.append(
+            RoundRow(
+                member.id,
+                member.name_or_address,
+                c.text if c else "",
+                str(result),
+                c.reflection if c else "",
+                streak.get(member.id, 0),
+            )
+        )
+    order = {
+        "done": 0,
+        "partly": 1,
+        "not_done": 2,
+        "unclear": 3,
+        "no_answer": 4,
+        "no_commitment": 5,
+    }
+    rows.sort(key=lambda r: (order.get(r.result, 9), -r.streak, r.name.lower()))
+    count = lambda *kinds: sum(1 for r in rows if r.result in kinds)  # noqa: E731
+    return RoundSummary(
+        rnd.week,
+        rnd.commitment_question,
+        tuple(rows),
+        count("done"),
+        count("partly"),
+        count("not_done"),
+        count("no_answer", "unclear"),
+    )
+
+
+def build_digest(
+    session: Session, community: Community, run: DigestRun, now: datetime
+) -> DigestContent:
+    """Everything the digest shows, computed once per community and week."""
+    tz = ZoneInfo(community.timezone)
+    end = run.period_end or now
+    threads, post_count = _threads(session, community, run.period_start, end, tz)
+    rnd = report_round(session, community, run)
+    if rnd is not None:
+        run.round_id = rnd.id
+    joined = tuple(
+        m.name_or_address
+        for m in session.scalars(
+            select(Member)
+            .where(
+                Member.community_id == community.id,
+                Member.activated_at >= run.period_start,
+                Member.activated_at < end,
+                Member.status == MemberStatus.ACTIVE,
+            )
+            .order_by(Member.activated_at)
+        )
+    )
+    upcoming = schedule.next_occurrences(community, end)
+    next_week: list[tuple[str, str]] = []
+    if not community.loop_paused:
+        next_week += [
+            ("Commitment prompt", schedule.describe(community, upcoming[schedule.Unit.PROMPT])),
+            ("Check-in", schedule.describe(community, upcoming[schedule.Unit.CHECKIN])),
+        ]
+    next_week.append(("Next digest", schedule.describe(community, upcoming[schedule.Unit.DIGEST])))
+    start_local, end_local = run.period_start.astimezone(tz), end.astimezone(tz)
+    return DigestContent(
+        community_name=community.name,
+        slug=community.slug,
+        week=run.week,
+        period_label=f"{start_local.day} {start_local:%B} – {end_local.day} {end_local:%B}",
+        threads=threads,
+        round=_round_summary(session, community, rnd) if rnd is not None else None,
+        joined=joined,
+        host_note=run.host_note,
+        next_week=tuple(next_week),
+        loop_paused=community.loop_paused,
+        post_count=post_count,
+    )
+
+
+def mark_sent(run: DigestRun, now: datetime, count: int) -> None:
+    run.status, run.sent_at, run.period_end, run.recipients = DigestStatus.SENT, now, now, count
+
+
+def skip(run: DigestRun, reason: str, now: datetime) -> None:
+    """Skipped weeks keep their period open: the next digest covers them too."""
+    if run.status == DigestStatus.PENDING:
+        run.status, run.note = DigestStatus.SKIPPED, reason

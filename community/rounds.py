@@ -1,0 +1,245 @@
+"""The accountability loop: a round per week, its prompts, commitments and check-ins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import outbox
+from .checkins import CheckinAnswer
+from .models import (
+    CheckinStatus,
+    Commitment,
+    Community,
+    DeliveryMode,
+    Member,
+    MemberStatus,
+    Round,
+    RoundStatus,
+)
+from .outbox import Purpose
+from .threads import clean_text
+
+MAX_COMMITMENT_CHARS = 2000
+
+
+def get_round(session: Session, community: Community, week: str) -> Round | None:
+    return session.scalar(
+        select(Round).where(Round.community_id == community.id, Round.week == week)
+    )
+
+
+def open_round(session: Session, community: Community, week: str, now: datetime) -> Round:
+    """This week's round, created with the community's current questions if new."""
+    found = get_round(session, community, week)
+    if found is not None:
+        return found
+    new = Round(
+        community_id=community.id,
+        week=week,
+        status=RoundStatus.OPEN,
+        commitment_question=community.commitment_question,
+        checkin_question=community.checkin_question,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(new)
+    except IntegrityError:
+        # A second scheduler created it a moment ago; use theirs.
+        found = get_round(session, community, week)
+        assert found is not None
+        return found
+    return new
+
+
+def skip_week(session: Session, community: Community, week: str, now: datetime) -> Round:
+    """The host skips this week's loop: no prompt, no check-in (the digest still goes)."""
+    found = open_round(session, community, week, now)
+    found.status = RoundStatus.SKIPPED
+    session.flush()
+    return found
+
+
+def participants(session: Session, community: Community) -> list[Member]:
+    """Who the loop writes to: active members who still want mail."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.community_id == community.id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.delivery_mode != DeliveryMode.NONE,
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
+def commitments_by_member(session: Session, rnd: Round) -> dict[int, Commitment]:
+    return {
+        c.member_id: c
+        for c in session.scalars(select(Commitment).where(Commitment.round_id == rnd.id))
+    }
+
+
+def _queue_each(
+    session: Session, rnd: Round, members: list[Member], purpose: str, now: datetime, domain: str
+) -> int:
+    for member in members:
+        outbox.queue_mail(
+            session,
+            purpose=purpose,
+            subject=f"round:{rnd.id}",
+            recipient=member.address,
+            domain=domain,
+            now=now,
+            community_id=rnd.community_id,
+            member_id=member.id,
+            context={"round_id": rnd.id},
+        )
+    return len(members)
+
+
+def send_prompts(
+    session: Session, community: Community, rnd: Round, now: datetime, domain: str
+) -> int:
+    """Ask every participant for this week's commitment. Safe to run twice: the
+    ledger holds one row per member and round, so nobody is asked twice or skipped."""
+    if rnd.status == RoundStatus.SKIPPED:
+        return 0
+    count = _queue_each(
+        session, rnd, participants(session, community), Purpose.COMMITMENT_PROMPT, now, domain
+    )
+    rnd.prompt_sent_at = rnd.prompt_sent_at or now
+    session.flush()
+    return count
+
+
+def send_prompt_reminders(
+    session: Session, community: Community, rnd: Round, now: datetime, domain: str
+) -> int:
+    """One nudge to those who have not answered the prompt yet."""
+    if rnd.status == RoundStatus.SKIPPED:
+        return 0
+    answered = commitments_by_member(session, rnd)
+    quiet = [m for m in participants(session, community) if m.id not in answered]
+    count = _queue_each(session, rnd, quiet, Purpose.COMMITMENT_REMINDER, now, domain)
+    rnd.prompt_reminder_sent_at = rnd.prompt_reminder_sent_at or now
+    session.flush()
+    return count
+
+
+def send_checkins(
+    session: Session, community: Community, rnd: Round, now: datetime, domain: str
+) -> int:
+    """Ask everyone who committed whether they did it."""
+    if rnd.status == RoundStatus.SKIPPED:
+        return 0
+    committed = commitments_by_member(session, rnd)
+    asked = [m for m in participants(session, community) if m.id in committed]
+    count = _queue_each(session, rnd, asked, Purpose.CHECKIN_PROMPT, now, domain)
+    rnd.checkin_sent_at = rnd.checkin_sent_at or now
+    session.flush()
+    return count
+
+
+def send_checkin_reminders(
+    session: Session, community: Community, rnd: Round, now: datetime, domain: str
+) -> int:
+    if rnd.status == RoundStatus.SKIPPED:
+        return 0
+    committed = commitments_by_member(session, rnd)
+    quiet = [
+        m
+        for m in participants(session, community)
+        if m.id in committed and committed[m.id].result is None
+    ]
+    count = _queue_each(session, rnd, quiet, Purpose.CHECKIN_REMINDER, now, domain)
+    rnd.checkin_reminder_sent_at = rnd.checkin_reminder_sent_at or now
+    session.flush()
+    return count
+
+
+def record_commitment(
+    session: Session, rnd: Round, member: Member, text: str, now: datetime
+) -> Commitment:
+    """A reply to the prompt is the commitment; a later reply amends it."""
+    text = clean_text(text, MAX_COMMITMENT_CHARS)
+    found = session.scalar(
+        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
+    )
+    if found is None:
+        found = Commitment(
+            round_id=rnd.id,
+            member_id=member.id,
+            text=text,
+            created_at=now,
+            updated_at=now,
+            reflection="",
+        )
+        session.add(found)
+    else:
+        found.text, found.updated_at = text, now
+    session.flush()
+    return found
+
+
+def record_checkin(
+    session: Session, rnd: Round, member: Member, answer: CheckinAnswer, now: datetime
+) -> Commitment:
+    """Done / partly / not done, plus their reflection. A later answer replaces it."""
+    found = session.scalar(
+        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
+    )
+    if found is None:  # answered without committing by mail first: keep what they said
+        found = Commitment(
+            round_id=rnd.id,
+            member_id=member.id,
+            text="",
+            created_at=now,
+            updated_at=now,
+            reflection="",
+        )
+        session.add(found)
+    found.result = CheckinStatus(answer.result.value)
+    found.reflection = clean_text(answer.reflection, MAX_COMMITMENT_CHARS)
+    found.answered_at = now
+    session.flush()
+    return found
+
+
+def streaks(session: Session, community: Community, upto: Round) -> dict[int, int]:
+    """Consecutive rounds, up to and including `upto`, in which each member both
+    committed and checked in. Skipped weeks neither break nor extend a streak."""
+    rounds = list(
+        session.scalars(
+            select(Round)
+            .where(
+                Round.community_id == community.id,
+                Round.week <= upto.week,
+                Round.status == RoundStatus.OPEN,
+                Round.prompt_sent_at.is_not(None),
+            )
+            .order_by(Round.week.desc())
+        )
+    )
+    by_round: dict[int, dict[int, Commitment]] = {}
+    for c in session.scalars(
+        select(Commitment).where(Commitment.round_id.in_([r.id for r in rounds]))
+    ):
+        by_round.setdefault(c.round_id, {})[c.member_id] = c
+    result: dict[int, int] = {}
+    members = {m for entries in by_round.values() for m in entries}
+    for member_id in members:
+        count = 0
+        for r in rounds:
+            c = by_round.get(r.id, {}).get(member_id)
+            if c is None or not c.text or c.result is None:
+                break
+            count += 1
+        result[member_id] = count
+    return result
