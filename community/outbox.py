@@ -8,7 +8,7 @@ never send the same row, and a worker that died leaves a lease that simply runs 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
@@ -78,6 +78,70 @@ def queue_mail(
         return found
     session.info.setdefault(_NEW_ROWS, []).append(row)
     return row
+
+
+def queue_many(
+    session: Session,
+    *,
+    purpose: str,
+    subject: str,
+    recipients: list[tuple[str, int | None]],
+    domain: str,
+    now: datetime,
+    community_id: int | None = None,
+    context: dict[str, Any] | None = None,
+) -> list[OutboundMessage]:
+    """`queue_mail` for many (recipient, member id) pairs about one subject, in one
+    query and one flush: the bulk digest path queues tens of thousands of rows."""
+    existing = {
+        row.recipient: row
+        for row in session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.purpose == purpose, OutboundMessage.subject == subject
+            )
+        )
+    }
+    fresh = [
+        OutboundMessage(
+            purpose=purpose,
+            subject=subject,
+            recipient=recipient,
+            community_id=community_id,
+            member_id=member_id,
+            context=context or {},
+            message_id=make_message_id(domain),
+            status=SendStatus.PENDING,
+            attempts=0,
+            last_reply="",
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for recipient, member_id in recipients
+        if recipient not in existing
+    ]
+    if fresh:
+        try:
+            with session.begin_nested():
+                session.add_all(fresh)
+        except IntegrityError:
+            # Someone queued some of these concurrently: fall back to one by one.
+            return [
+                queue_mail(
+                    session,
+                    purpose=purpose,
+                    subject=subject,
+                    recipient=r,
+                    domain=domain,
+                    now=now,
+                    community_id=community_id,
+                    member_id=m,
+                    context=context,
+                )
+                for r, m in recipients
+            ]
+        session.info.setdefault(_NEW_ROWS, []).extend(fresh)
+    by_recipient = {**existing, **{row.recipient: row for row in fresh}}
+    return [by_recipient[r] for r, _ in recipients]
 
 
 def _find(session: Session, purpose: str, subject: str, recipient: str) -> OutboundMessage | None:
@@ -167,9 +231,19 @@ _MARK_SENT = (
 
 
 def mark_sent(conn: Connection, row_id: int, reply: str, now: datetime) -> None:
-    """Mark one leased row sent with Core on a bare connection (the bulk digest path,
-    where the per-copy cost of an ORM unit of work would dominate)."""
+    """Mark one leased row sent and commit, on a bare connection (the bulk digest
+    path, where the per-copy cost of an ORM unit of work would dominate)."""
+    if conn.dialect.name == "sqlite":
+        # Plain DB-API in autocommit mode: one statement, one implicit transaction.
+        stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        conn.connection.driver_connection.execute(
+            "UPDATE outbound_messages SET status = 'sent', last_reply = ?, sent_at = ?, "
+            "locked_until = NULL WHERE id = ?",
+            (reply, stamp, row_id),
+        )
+        return
     conn.execute(_MARK_SENT, {"row_id": row_id, "reply": reply, "now": now})
+    conn.commit()
 
 
 def record_sent(row: OutboundMessage, reply: str, now: datetime) -> None:

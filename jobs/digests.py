@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -13,29 +16,90 @@ from community.models import Community, DigestStatus, Member, OutboundMessage, R
 from community.outbox import Purpose
 from mail.outbound.bulk import digest_copy, prepare_digest
 from mail.outbound.compose import envelope_sender
-from mail.outbound.send import PermanentSendError, TransientSendError
+from mail.outbound.send import PermanentSendError, SendError, TransientSendError
 
 from . import queues
 from .outbound import _schedule_retry
 from .runtime import Runtime, now, runtime
 
 log = logging.getLogger(__name__)
+PIPELINE_DEPTH = 64  # copies built ahead of the one on the wire
+
+
+@dataclass
+class Sender:
+    """Sends prepared copies on its own thread while the job builds the next ones.
+
+    Building a copy is CPU work and sending one is mostly waiting for the relay, so
+    overlapping them roughly halves a digest run. Each copy is marked sent (with a
+    relaxed-durability commit, see relaxed_durability) before the next goes out, so a
+    worker killed mid-run leaves only unsent copies pending.
+    """
+
+    rt: Runtime
+    progress: Callable[[int], object] | None = None
+    failed: list[tuple[int, SendError]] = field(default_factory=list)
+    sent: int = 0
+    _queue: queue.Queue = field(default_factory=lambda: queue.Queue(PIPELINE_DEPTH))
+    _error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="kith-digest-sender", daemon=True)
+        self._thread.start()
+
+    def put(self, row: OutboundMessage, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(
+            (row.id, row.recipient, envelope_sender(row, self.rt.settings.domain), data)
+        )
+
+    def finish(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        transport = self.rt.transport()
+        try:
+            with self.rt.engine.connect() as bare, relaxed_durability(bare) as conn:
+                while (item := self._queue.get()) is not None:
+                    row_id, recipient, sender, data = item
+                    try:
+                        reply = transport.send_raw(data, sender, recipient)
+                    except (TransientSendError, PermanentSendError) as exc:
+                        self.failed.append((row_id, exc))
+                    else:
+                        outbox.mark_sent(conn, row_id, reply, now())
+                        self.sent += 1
+                    if self.progress is not None:
+                        self.progress(1)
+        except BaseException as exc:  # surfaced by put() and finish() on the job's thread
+            self._error = exc
+            while self._queue.get() is not None:  # unblock the producer
+                pass
 
 
 def send_digests(pairs: list[list]) -> dict[str, int]:
     """Digests for several communities (pairs of community id and week) in one job."""
     rt = runtime()
     counts: dict[str, int] = {}
-    for community_id, week in pairs:
-        outcome = send_digest(rt, int(community_id), str(week))
-        counts[outcome] = counts.get(outcome, 0) + 1
+    sender = Sender(rt)
+    try:
+        for community_id, week in pairs:
+            outcome = send_digest(rt, int(community_id), str(week), sender)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    finally:
+        sender.finish()
+        record_failures(rt, sender.failed)
+    counts["copies sent"] = sender.sent
     return counts
 
 
-def send_digest(
-    rt: Runtime, community_id: int, week: str, progress: Callable[[int], object] | None = None
-) -> str:
-    """Assemble, record and send one community's digest for one week, exactly once.
+def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> str:
+    """Assemble and record one community's digest for one week, exactly once, and hand
+    its copies to the sender.
 
     The ledger rows are committed with the digest's "sent" mark before anything goes
     out; if this job dies mid-way, the rows it did not send are still pending and the
@@ -54,49 +118,32 @@ def send_digest(
             digests.skip(run, "quiet week", now())
             return "skipped"
         members = {m.id: m for m in digests.recipients(session, community)}
-        rows = [
-            outbox.queue_mail(
-                session,
-                purpose=Purpose.DIGEST,
-                subject=f"digest:{run.id}",
-                recipient=m.address,
-                domain=settings.domain,
-                now=now(),
-                community_id=community.id,
-                member_id=m.id,
-                context={"run_id": run.id},
-            )
-            for m in members.values()
-        ]
+        rows = outbox.queue_many(
+            session,
+            purpose=Purpose.DIGEST,
+            subject=f"digest:{run.id}",
+            recipients=[(m.address, m.id) for m in members.values()],
+            domain=settings.domain,
+            now=now(),
+            community_id=community.id,
+            context={"run_id": run.id},
+        )
         digests.mark_sent(run, now(), len(rows))
         outbox.forget_new_rows(session)
-        row_ids = [r.id for r in rows]
 
     batch = prepare_digest(settings, rt.signer, community, content, now())
     with transaction(rt.sessions) as session:
-        claimed = set(outbox.claim_many(session, row_ids, now()))
-    transport = rt.transport()
-    sent, failed = 0, []
-    # Each copy is marked sent before the next goes out, so a worker killed mid-digest
-    # re-sends nothing when its rows are picked up again. These marks skip the fsync
-    # (see relaxed_durability): a power cut could repeat a copy, never lose one.
-    with rt.engine.connect() as bare, relaxed_durability(bare) as conn:
-        for row in rows:
-            if row.id not in claimed:
-                continue
-            data = digest_copy(batch, row, members[row.member_id])
-            try:
-                reply = transport.send_raw(
-                    data, envelope_sender(row, settings.domain), row.recipient
-                )
-            except (TransientSendError, PermanentSendError) as exc:
-                failed.append((row.id, exc))
-            else:
-                outbox.mark_sent(conn, row.id, reply, now())
-                conn.commit()
-                sent += 1
-            if progress is not None:
-                progress(1)
+        claimed = set(outbox.claim_many(session, [r.id for r in rows], now()))
+    for row in rows:
+        if row.id in claimed:
+            sender.put(row, digest_copy(batch, row, members[row.member_id]))
+    log.info("digest %s for %s: %d copies queued", week, community.slug, len(claimed))
+    return "sent"
+
+
+def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
+    if not failed:
+        return
     with transaction(rt.sessions) as session:
         for row_id, exc in failed:
             row = session.get(OutboundMessage, row_id)
@@ -104,9 +151,7 @@ def send_digest(
             if isinstance(exc, PermanentSendError):
                 outbox.record_permanent_failure(row, exc.reply)
             else:
-                _schedule_retry(row, exc.reply, settings.send_max_attempts)
-    log.info("digest %s for %s: %d sent, %d failed", week, community.slug, sent, len(failed))
-    return "sent"
+                _schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
 
 
 def send_preview(community_id: int, week: str) -> str:
