@@ -15,7 +15,6 @@ from . import schedule
 from .models import (
     Commitment,
     Community,
-    DeliveryMode,
     DigestRun,
     DigestStatus,
     Member,
@@ -123,18 +122,8 @@ def start_digest(session: Session, community: Community, week: str, now: datetim
 
 
 def recipients(session: Session, community: Community) -> list[Member]:
-    """Everyone active who reads mail from us at all gets the digest."""
-    return list(
-        session.scalars(
-            select(Member)
-            .where(
-                Member.community_id == community.id,
-                Member.status == MemberStatus.ACTIVE,
-                Member.delivery_mode != DeliveryMode.NONE,
-            )
-            .order_by(Member.id)
-        )
-    )
+    """Everyone the weekly loop writes to gets the digest too (whatever their mode)."""
+    return participants(session, community)
 
 
 def _excerpt(text: str) -> str:

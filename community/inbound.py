@@ -24,7 +24,7 @@ from .addresses import (
     sender_matches,
     verify_reply_token,
 )
-from .checkins import classify_checkin, parse_pause_request
+from .checkins import classify_checkin
 from .errors import InvalidLink
 from .incoming import IncomingMail, MailKind
 from .models import (
@@ -41,6 +41,7 @@ from .models import (
     Round,
     Thread,
 )
+from .pauses import parse_pause_request
 
 
 @dataclass(frozen=True)

@@ -54,20 +54,7 @@ def queue_mail(
     existing = _find(session, *key)
     if existing is not None:
         return existing
-    row = OutboundMessage(
-        purpose=purpose,
-        subject=subject,
-        recipient=recipient,
-        community_id=community_id,
-        member_id=member_id,
-        context=context or {},
-        message_id=make_message_id(domain),
-        status=SendStatus.PENDING,
-        attempts=0,
-        last_reply="",
-        created_at=now,
-        next_attempt_at=now,
-    )
+    row = _new_row(purpose, subject, recipient, member_id, community_id, context, domain, now)
     try:
         with session.begin_nested():
             session.add(row)
@@ -102,20 +89,7 @@ def queue_many(
         )
     }
     fresh = [
-        OutboundMessage(
-            purpose=purpose,
-            subject=subject,
-            recipient=recipient,
-            community_id=community_id,
-            member_id=member_id,
-            context=context or {},
-            message_id=make_message_id(domain),
-            status=SendStatus.PENDING,
-            attempts=0,
-            last_reply="",
-            created_at=now,
-            next_attempt_at=now,
-        )
+        _new_row(purpose, subject, recipient, member_id, community_id, context, domain, now)
         for recipient, member_id in recipients
         if recipient not in existing
     ]
@@ -142,6 +116,32 @@ def queue_many(
         session.info.setdefault(_NEW_ROWS, []).extend(fresh)
     by_recipient = {**existing, **{row.recipient: row for row in fresh}}
     return [by_recipient[r] for r, _ in recipients]
+
+
+def _new_row(
+    purpose: str,
+    subject: str,
+    recipient: str,
+    member_id: int | None,
+    community_id: int | None,
+    context: dict[str, Any] | None,
+    domain: str,
+    now: datetime,
+) -> OutboundMessage:
+    return OutboundMessage(
+        purpose=purpose,
+        subject=subject,
+        recipient=recipient,
+        community_id=community_id,
+        member_id=member_id,
+        context=context or {},
+        message_id=make_message_id(domain),
+        status=SendStatus.PENDING,
+        attempts=0,
+        last_reply="",
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 def _find(session: Session, purpose: str, subject: str, recipient: str) -> OutboundMessage | None:

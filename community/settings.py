@@ -89,6 +89,11 @@ class Settings:
         24,
         "Scheduled work missed while the scheduler was down is still done this long after.",
     )
+    scheduler_tick_seconds: int = _setting(
+        "KITH_SCHEDULER_TICK_SECONDS",
+        60,
+        "How often the scheduler looks for due work (and runs the sweepers).",
+    )
     digest_batch: int = _setting(
         "KITH_DIGEST_BATCH", 50, "Communities whose digests one job assembles and sends."
     )

@@ -2,11 +2,14 @@
 
 from rq import cron
 
+from community.settings import load_settings
 from jobs import inbound, outbound
 from jobs.members import resume_paused_members
 from jobs.schedule import enqueue_due_work
 
-cron.register(outbound.sweep, queue_name="default", interval=60)
-cron.register(inbound.sweep, queue_name="default", interval=60)
+TICK = load_settings().scheduler_tick_seconds
+
+cron.register(enqueue_due_work, queue_name="default", interval=TICK)
+cron.register(outbound.sweep, queue_name="default", interval=TICK)
+cron.register(inbound.sweep, queue_name="default", interval=TICK)
 cron.register(resume_paused_members, queue_name="default", cron="7 * * * *")
-cron.register(enqueue_due_work, queue_name="default", interval=60)

@@ -225,3 +225,39 @@ def engine_for(database_url):
     yield make
     for e in engines:
         e.dispose()
+
+
+# -- a real browser ---------------------------------------------------------------
+
+# Chromium in a closed network: no background fetches, no sandbox as root in CI.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = (
+        os.environ.get("KITH_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    if not path:
+        pytest.fail("Chromium not found: run the README's test command, or set KITH_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (the system's, driven by Playwright), shared by the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

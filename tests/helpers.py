@@ -100,3 +100,46 @@ def kill_process_tree(pid: int) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
     psutil.wait_procs(victims, timeout=10)
+
+
+def kith_env(settings, **extra: str) -> dict[str, str]:
+    """Environment for a `kith` subprocess sharing this test's database, Redis and keys."""
+    import os
+
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.effective_database_url,
+        "REDIS_URL": settings.redis_url,
+        "KITH_DATA_DIR": settings.data_dir,
+        "SECRET_KEY": settings.secret_key,
+        "KITH_DOMAIN": settings.domain,
+        "KITH_BASE_URL": settings.base_url,
+        **extra,
+    }
+
+
+def run_kith(settings, *args: str, **extra: str):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        env=kith_env(settings, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def start_worker(settings, **extra: str):
+    """A real, forking `kith worker` in its own session (stop it with kill_process_tree)."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker"],
+        env=kith_env(settings, **extra),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

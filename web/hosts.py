@@ -62,8 +62,13 @@ def _held(token: str):
 @bp.get("/host/held/<token>")
 def held(token: str):
     message, approve = _held(token)
-    return render_template("web/hosts/held.html", held=message, approve=approve, done=False,
-                           community=db.session().get(Community, message.community_id))
+    return render_template(
+        "web/hosts/held.html",
+        held=message,
+        approve=approve,
+        done=False,
+        community=db.session().get(Community, message.community_id),
+    )
 
 
 @bp.post("/host/held/<token>")
@@ -73,5 +78,10 @@ def held_post(token: str):
         db.session(), message, approve=approve, now=db.now(), domain=db.settings().domain
     )
     db.commit()
-    return render_template("web/hosts/held.html", held=message, approve=approve, done=True,
-                           community=db.session().get(Community, message.community_id))
+    return render_template(
+        "web/hosts/held.html",
+        held=message,
+        approve=approve,
+        done=True,
+        community=db.session().get(Community, message.community_id),
+    )

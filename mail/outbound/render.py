@@ -22,8 +22,9 @@ def text_to_html(text: str) -> Markup:
                 escaped = Markup('<span style="color:#6a6058;">{}</span>').format(escaped)
             lines.append(escaped)
         if any(line.strip() for line in block.split("\n")):
-            paragraphs.append(Markup("<p style=\"margin:0 0 14px 0;\">{}</p>").format(
-                Markup("<br>\n").join(lines)))
+            paragraphs.append(
+                Markup('<p style="margin:0 0 14px 0;">{}</p>').format(Markup("<br>\n").join(lines))
+            )
     return Markup("\n").join(paragraphs)
 
 

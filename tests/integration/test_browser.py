@@ -1,7 +1,5 @@
 """A person joins through a real browser: headless Chromium driven by Playwright."""
 
-import os
-import shutil
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -17,27 +15,6 @@ from ..helpers import link_to, member
 from ..sink import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-# Chromium in a closed network: no background fetches, no sandbox as root in CI.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    path = (
-        os.environ.get("KITH_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if not path:
-        pytest.fail("Chromium not found: run the README's test command, or set KITH_CHROMIUM")
-    return path
 
 
 @pytest.fixture
@@ -56,16 +33,6 @@ def live_site(settings, sink, make_community):
     server.shutdown()
     thread.join()
     rt.close()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

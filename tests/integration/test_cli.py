@@ -1,33 +1,13 @@
 """The `kith` command, run as a real process against the test database and Redis."""
 
-import os
-import subprocess
-import sys
-
 import pytest
+
+from ..helpers import run_kith
 
 
 @pytest.fixture
 def kith(settings):
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.effective_database_url,
-        "REDIS_URL": settings.redis_url,
-        "KITH_DATA_DIR": settings.data_dir,
-        "SECRET_KEY": settings.secret_key,
-        "KITH_DOMAIN": settings.domain,
-    }
-
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "web.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    return run
+    return lambda *args: run_kith(settings, *args)
 
 
 def test_host_administration_round_trip(kith, settings, work, runtime):

@@ -1,8 +1,5 @@
 """Outbound delivery through RQ to a real SMTP relay: retries, refusals, lost jobs, crashes."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +13,7 @@ from community.models import OutboundMessage, SendStatus
 from jobs import outbound, queues
 from jobs.queues import enqueue_delivery
 
-from ..helpers import fresh, kill_process_tree, ledger
+from ..helpers import fresh, kill_process_tree, ledger, start_worker
 
 NOW = datetime.now(UTC)
 
@@ -148,23 +145,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
     """A real forking `kith worker` is killed while the relay is mid-DATA."""
     relay.handler.data_delay = 30
     [row_id] = join(sessions, settings, "anne@example.com")
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.effective_database_url,
-        "REDIS_URL": settings.redis_url,
-        "KITH_DATA_DIR": settings.data_dir,
-        "SECRET_KEY": settings.secret_key,
-        "KITH_DOMAIN": settings.domain,
-        "KITH_BASE_URL": settings.base_url,
-        "KITH_SMTP_URL": relay.url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_worker(settings, KITH_SMTP_URL=relay.url)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ from jobs import inbound, queues
 from jobs.queues import enqueue_inbound
 from mail.inbound.handler import InboundHandler
 
-from ..helpers import Signup, fresh, kill_process_tree, link_to
+from ..helpers import Signup, fresh, kill_process_tree, link_to, start_worker
 from ..sink import free_port
 
 DOMAIN = "kith.example"
@@ -399,21 +399,7 @@ def test_worker_killed_mid_processing_loses_nothing(server, ready, db, settings,
     conn.begin()  # on SQLite: BEGIN IMMEDIATE takes the write lock, so the job waits
     if blocker.dialect.name != "sqlite":
         conn.execute(text("LOCK TABLE posts IN EXCLUSIVE MODE"))  # the job waits to post
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.effective_database_url,
-        "REDIS_URL": settings.redis_url,
-        "KITH_DATA_DIR": settings.data_dir,
-        "SECRET_KEY": settings.secret_key,
-        "KITH_DOMAIN": settings.domain,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_worker(settings)
     try:
         started = StartedJobRegistry(queue=queues.queue(settings, queues.INBOUND))
         deadline = time.monotonic() + 30

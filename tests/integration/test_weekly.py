@@ -1,8 +1,5 @@
 """The weekly rhythm end to end: time travel through weeks, replies by real SMTP, digests."""
 
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -27,7 +24,7 @@ from jobs import outbound
 from jobs.schedule import enqueue_due_work
 
 from ..conftest import run_jobs
-from ..helpers import Signup, kill_process_tree, ledger, link_to
+from ..helpers import Signup, kill_process_tree, ledger, link_to, run_kith, start_worker
 from .test_inbound import Server, mail
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10
@@ -336,23 +333,7 @@ def test_worker_killed_mid_digest_sends_every_copy_once(clock, settings, session
     relay.handler.rcpt_delays[order[3]] = 60
     clock.moment = START + timedelta(days=6, hours=17)
     enqueue_due_work()  # the digest job waits in Redis for a real worker
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.effective_database_url,
-        "REDIS_URL": settings.redis_url,
-        "KITH_DATA_DIR": settings.data_dir,
-        "SECRET_KEY": settings.secret_key,
-        "KITH_DOMAIN": settings.domain,
-        "KITH_BASE_URL": settings.base_url,
-        "KITH_SMTP_URL": relay.url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_worker(settings, KITH_SMTP_URL=relay.url)
     try:
         deadline = time.monotonic() + 60
         while len(relay.received) < 3 and time.monotonic() < deadline:
@@ -382,24 +363,9 @@ def test_worker_killed_mid_digest_sends_every_copy_once(clock, settings, session
 
 def test_round_and_digest_commands(clock, settings, sessions, relay, tmp_path):
     make_circle(sessions, "cli", "UTC", [("anne@example.com", "Anne")])
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.effective_database_url,
-        "REDIS_URL": settings.redis_url,
-        "KITH_DATA_DIR": settings.data_dir,
-        "SECRET_KEY": settings.secret_key,
-        "KITH_DOMAIN": settings.domain,
-        "KITH_SMTP_URL": relay.url,
-    }
 
     def kith(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "web.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_kith(settings, *args, KITH_SMTP_URL=relay.url)
 
     out = tmp_path / "digest.html"
     preview = kith("digest", "preview", "cli", "--out", str(out))

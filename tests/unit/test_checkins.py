@@ -6,13 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from community.checkins import (
-    CheckinAnswer,
-    CheckinResult,
-    PauseRequest,
-    classify_checkin,
-    parse_pause_request,
-)
+from community.checkins import CheckinAnswer, CheckinResult, classify_checkin
+from community.pauses import PauseRequest, parse_pause_request
 
 DONE = CheckinResult.DONE
 PARTLY = CheckinResult.PARTLY

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -628,38 +626,6 @@ def test_checkin_mails_still_read_well_without_a_commitment(stem):
 
 
 # -- in a real browser ---------------------------------------------------------------
-
-# Chromium in a closed network: no background fetches, no sandbox as root in CI.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    path = (
-        os.environ.get("KITH_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if not path:
-        pytest.fail("Chromium not found: install it or point KITH_CHROMIUM at the binary")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser
