@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from community.checkins import CheckinAnswer, CheckinResult
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
 from community import members, rounds
+from community.checkins import CheckinAnswer, CheckinResult
 from community.errors import CommunityError
 from community.models import Commitment, DeliveryMode, MemberStatus, Round
 from community.tokens import LinkPurpose
