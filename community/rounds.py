@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -86,13 +88,50 @@ def commitments_by_member(session: Session, rnd: Round) -> dict[int, Commitment]
     }
 
 
-def _queue_each(
-    session: Session, rnd: Round, members: list[Member], purpose: str, now: datetime, domain: str
+@dataclass(frozen=True)
+class Step:
+    """One mail of the weekly loop: what it is, whom it goes to, where it is recorded."""
+
+    purpose: str
+    stamp: str  # the Round attribute that records the step ran
+    wants: Callable[[Member, dict[int, Commitment]], bool]  # (member, commitments)
+
+
+STEPS = {
+    # Everyone who takes part is asked for a commitment ...
+    "prompt": Step(Purpose.COMMITMENT_PROMPT, "prompt_sent_at", lambda m, c: True),
+    # ... those who have not answered get one nudge ...
+    "prompt_reminder": Step(
+        Purpose.COMMITMENT_REMINDER, "prompt_reminder_sent_at", lambda m, c: m.id not in c
+    ),
+    # ... everyone who committed is asked whether they did it ...
+    "checkin": Step(Purpose.CHECKIN_PROMPT, "checkin_sent_at", lambda m, c: m.id in c),
+    # ... and those who have not said get one nudge.
+    "checkin_reminder": Step(
+        Purpose.CHECKIN_REMINDER,
+        "checkin_reminder_sent_at",
+        lambda m, c: m.id in c and c[m.id].result is None,
+    ),
+}
+
+
+def run_step(
+    session: Session, community: Community, rnd: Round, step: str, now: datetime, domain: str
 ) -> int:
-    for member in members:
+    """Queue one step's mail for everyone it concerns and record that it ran.
+
+    Safe to run twice: the ledger holds one row per purpose, member and round, so
+    nobody is written to twice and nobody is skipped. Skipped weeks send nothing.
+    """
+    if rnd.status == RoundStatus.SKIPPED:
+        return 0
+    spec = STEPS[step]
+    commitments = commitments_by_member(session, rnd)
+    chosen = [m for m in participants(session, community) if spec.wants(m, commitments)]
+    for member in chosen:
         outbox.queue_mail(
             session,
-            purpose=purpose,
+            purpose=spec.purpose,
             subject=f"round:{rnd.id}",
             recipient=member.address,
             domain=domain,
@@ -101,67 +140,10 @@ def _queue_each(
             member_id=member.id,
             context={"round_id": rnd.id},
         )
-    return len(members)
-
-
-def send_prompts(
-    session: Session, community: Community, rnd: Round, now: datetime, domain: str
-) -> int:
-    """Ask every participant for this week's commitment. Safe to run twice: the
-    ledger holds one row per member and round, so nobody is asked twice or skipped."""
-    if rnd.status == RoundStatus.SKIPPED:
-        return 0
-    count = _queue_each(
-        session, rnd, participants(session, community), Purpose.COMMITMENT_PROMPT, now, domain
-    )
-    rnd.prompt_sent_at = rnd.prompt_sent_at or now
+    if getattr(rnd, spec.stamp) is None:
+        setattr(rnd, spec.stamp, now)
     session.flush()
-    return count
-
-
-def send_prompt_reminders(
-    session: Session, community: Community, rnd: Round, now: datetime, domain: str
-) -> int:
-    """One nudge to those who have not answered the prompt yet."""
-    if rnd.status == RoundStatus.SKIPPED:
-        return 0
-    answered = commitments_by_member(session, rnd)
-    quiet = [m for m in participants(session, community) if m.id not in answered]
-    count = _queue_each(session, rnd, quiet, Purpose.COMMITMENT_REMINDER, now, domain)
-    rnd.prompt_reminder_sent_at = rnd.prompt_reminder_sent_at or now
-    session.flush()
-    return count
-
-
-def send_checkins(
-    session: Session, community: Community, rnd: Round, now: datetime, domain: str
-) -> int:
-    """Ask everyone who committed whether they did it."""
-    if rnd.status == RoundStatus.SKIPPED:
-        return 0
-    committed = commitments_by_member(session, rnd)
-    asked = [m for m in participants(session, community) if m.id in committed]
-    count = _queue_each(session, rnd, asked, Purpose.CHECKIN_PROMPT, now, domain)
-    rnd.checkin_sent_at = rnd.checkin_sent_at or now
-    session.flush()
-    return count
-
-
-def send_checkin_reminders(
-    session: Session, community: Community, rnd: Round, now: datetime, domain: str
-) -> int:
-    if rnd.status == RoundStatus.SKIPPED:
-        return 0
-    committed = commitments_by_member(session, rnd)
-    quiet = [
-        m
-        for m in participants(session, community)
-        if m.id in committed and committed[m.id].result is None
-    ]
-    count = _queue_each(session, rnd, quiet, Purpose.CHECKIN_REMINDER, now, domain)
-    rnd.checkin_reminder_sent_at = rnd.checkin_reminder_sent_at or now
-    session.flush()
-    return count
+    return len(chosen)
 
 
 def record_commitment(

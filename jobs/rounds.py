@@ -10,13 +10,6 @@ from community.schedule import Unit
 from . import queues
 from .runtime import now, runtime
 
-STEPS = {
-    Unit.PROMPT: rounds.send_prompts,
-    Unit.PROMPT_REMINDER: rounds.send_prompt_reminders,
-    Unit.CHECKIN: rounds.send_checkins,
-    Unit.CHECKIN_REMINDER: rounds.send_checkin_reminders,
-}
-
 
 def run_unit(community_id: int, unit: str, week: str) -> int:
     """Queue this unit's mail for every member it concerns, then deliver it.
@@ -30,7 +23,9 @@ def run_unit(community_id: int, unit: str, week: str) -> int:
         if community is None:
             return 0
         rnd = rounds.open_round(session, community, week, now())
-        count = STEPS[Unit(unit)](session, community, rnd, now(), rt.settings.domain)
+        count = rounds.run_step(
+            session, community, rnd, Unit(unit).value, now(), rt.settings.domain
+        )
         ids = [r.id for r in outbox.new_rows(session)]
     queues.enqueue_delivery(rt.settings, ids)
     return count
