@@ -19,7 +19,7 @@ from mail.outbound.compose import envelope_sender
 from mail.outbound.send import PermanentSendError, SendError, TransientSendError
 
 from . import queues
-from .outbound import _schedule_retry
+from .outbound import schedule_retry
 from .runtime import Runtime, now, runtime
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
             if isinstance(exc, PermanentSendError):
                 outbox.record_permanent_failure(row, exc.reply)
             else:
-                _schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
+                schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
 
 
 def send_preview(community_id: int, week: str) -> str:

@@ -45,7 +45,7 @@ def _deliver_one(rt, row_id: int) -> str:
             )
         except Exception as exc:
             log.exception("cannot compose ledger row %s (%s)", row_id, row.purpose)
-            _schedule_retry(row, f"compose error: {exc!r}", settings.send_max_attempts)
+            schedule_retry(row, f"compose error: {exc!r}", settings.send_max_attempts)
             return "retry" if row.status == "pending" else "failed"
         sender, recipient = envelope_sender(row, settings.domain), row.recipient
 
@@ -69,12 +69,13 @@ def _record(rt, row_id: int, outcome: str, reply: str) -> str:
             outbox.record_permanent_failure(row, reply)
             log.warning("relay refused %s for %s: %s", row.message_id, row.recipient, reply)
         else:
-            _schedule_retry(row, reply, rt.settings.send_max_attempts)
+            schedule_retry(row, reply, rt.settings.send_max_attempts)
             outcome = "retry" if row.status == "pending" else "failed"
     return outcome
 
 
-def _schedule_retry(row: OutboundMessage, reply: str, max_attempts: int) -> None:
+def schedule_retry(row: OutboundMessage, reply: str, max_attempts: int) -> None:
+    """Record a transient failure and schedule the next try (or give up for good)."""
     due = outbox.record_transient_failure(row, reply, now(), max_attempts)
     if due is None:
         log.warning("giving up on %s after %d attempts: %s", row.message_id, row.attempts, reply)
