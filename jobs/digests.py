@@ -7,6 +7,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 
@@ -16,10 +17,11 @@ from community.models import Community, DigestStatus, Member, OutboundMessage, R
 from community.outbox import Purpose
 from mail.outbound.bulk import digest_copy, prepare_digest
 from mail.outbound.compose import envelope_sender
-from mail.outbound.send import PermanentSendError, SendError, TransientSendError
+from mail.outbound.send import HandoverRefused, PermanentSendError, SendError, TransientSendError
 
 from . import queues
-from .outbound import schedule_retry
+from .leases import LeaseKeeper
+from .outbound import count_hard_bounce, schedule_retry
 from .runtime import Runtime, now, runtime
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class Sender:
     """
 
     rt: Runtime
+    owner: str  # the lease owner of every row this sender sends
     progress: Callable[[int], object] | None = None
     failed: list[tuple[int, SendError]] = field(default_factory=list)
     sent: int = 0
@@ -66,8 +69,11 @@ class Sender:
             with self.rt.engine.connect() as bare, relaxed_durability(bare) as conn:
                 while (item := self._queue.get()) is not None:
                     row_id, recipient, sender, data = item
+                    handover = partial(outbox.mark_handed, conn, row_id, self.owner, now())
                     try:
-                        reply = transport.send_raw(data, sender, recipient)
+                        reply = transport.send_raw(data, sender, recipient, on_handover=handover)
+                    except HandoverRefused:
+                        log.warning("lost the lease on digest copy %s; not sent here", row_id)
                     except (TransientSendError, PermanentSendError) as exc:
                         self.failed.append((row_id, exc))
                     else:
@@ -83,16 +89,25 @@ class Sender:
 
 def send_digests(pairs: list[list]) -> dict[str, int]:
     """Digests for several communities (pairs of community id and week) in one job."""
-    rt = runtime()
+    return send_digests_with(runtime(), [(int(c), str(w)) for c, w in pairs])
+
+
+def send_digests_with(
+    rt: Runtime,
+    pairs: list[tuple[int, str]],
+    progress: Callable[[int], object] | None = None,
+) -> dict[str, int]:
+    """The body of `send_digests`, for callers with their own runtime (`kith digest send`)."""
     counts: dict[str, int] = {}
-    sender = Sender(rt)
-    try:
-        for community_id, week in pairs:
-            outcome = send_digest(rt, int(community_id), str(week), sender)
-            counts[outcome] = counts.get(outcome, 0) + 1
-    finally:
-        sender.finish()
-        record_failures(rt, sender.failed)
+    with LeaseKeeper(rt) as keeper:
+        sender = Sender(rt, keeper.owner, progress)
+        try:
+            for community_id, week in pairs:
+                outcome = send_digest(rt, community_id, week, sender)
+                counts[outcome] = counts.get(outcome, 0) + 1
+        finally:
+            sender.finish()
+            record_failures(rt, sender.failed)
     counts["copies sent"] = sender.sent
     return counts
 
@@ -133,7 +148,7 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> st
 
     batch = prepare_digest(settings, rt.signer, community, content, now())
     with transaction(rt.sessions) as session:
-        claimed = set(outbox.claim_many(session, [r.id for r in rows], now()))
+        claimed = set(outbox.claim_many(session, [r.id for r in rows], now(), sender.owner))
     for row in rows:
         if row.id in claimed:
             sender.put(row, digest_copy(batch, row, members[row.member_id]))
@@ -150,6 +165,8 @@ def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
             assert row is not None
             if isinstance(exc, PermanentSendError):
                 outbox.record_permanent_failure(row, exc.reply)
+                if exc.about_recipient:
+                    count_hard_bounce(rt, session, row)
             else:
                 schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
 

@@ -95,7 +95,7 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
             settings.secret_key,
             community.slug,
             settings.domain,
-            ReplyToken(TokenKind.THREAD, member.id, t.id),
+            ReplyToken(TokenKind.THREAD, member.id, t.id, member.link_version),
         )
         for t in batch.content.threads
     }
@@ -113,6 +113,6 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
             settings.secret_key,
             community.slug,
             settings.domain,
-            ReplyToken(TokenKind.PREVIEW, member.id, run_id),
+            ReplyToken(TokenKind.PREVIEW, member.id, run_id, member.link_version),
         )
     return alternative(batch.headers, values, text, html)

@@ -139,7 +139,7 @@ def _post(c: MailContext) -> Letter:
         c.settings.secret_key,
         c.community.slug,
         c.settings.domain,
-        ReplyToken(TokenKind.THREAD, c.member.id, thread.id),
+        ReplyToken(TokenKind.THREAD, c.member.id, thread.id, c.member.link_version),
     )
     return Letter(
         ("Re: " if chain else "") + thread.subject,
@@ -212,7 +212,7 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
         c.settings.secret_key,
         c.community.slug,
         c.settings.domain,
-        ReplyToken(kind, c.member.id, rnd.id),
+        ReplyToken(kind, c.member.id, rnd.id, c.member.link_version),
     )
     return Letter(
         subject,
