@@ -29,9 +29,9 @@ BACKOFF = (
 # A lease is short and renewed while its worker lives (see jobs/leases.py), so the
 # rows of a worker that died are free again within LEASE.
 LEASE = timedelta(seconds=30)
-# Fresh rows are delivered by the job queued with them; the sweeper leaves them this
-# long before deciding that job was lost.
-FRESH_GRACE = timedelta(seconds=60)
+# Fresh rows are delivered by the job queued with them, which leases them within
+# moments; the sweeper leaves them this long before deciding that job was lost.
+FRESH_GRACE = timedelta(seconds=30)
 
 
 def make_message_id(domain: str) -> str:

@@ -33,22 +33,29 @@ class Outcome(enum.StrEnum):
 
 
 def deliver(row_ids: list[int]) -> dict[str, int]:
-    """Send the given ledger rows over one relay connection; safe to run twice."""
+    """Send the given ledger rows over one relay connection; safe to run twice.
+
+    The whole batch is leased at once and the leases renewed while the job lives,
+    so if the worker dies every row it had not sent is free again one lease later.
+    """
     rt = runtime()
     counts = {outcome.value: 0 for outcome in Outcome}
     with LeaseKeeper(rt) as keeper:
-        for row_id in row_ids:
+        with transaction(rt.sessions) as session:
+            mine = outbox.claim_many(session, sorted(set(row_ids)), now(), keeper.owner)
+        counts[Outcome.SKIPPED] = len(row_ids) - len(mine)
+        for row_id in mine:
             counts[_deliver_one(rt, row_id, keeper.owner)] += 1
     return counts
 
 
 def _deliver_one(rt: Runtime, row_id: int, owner: str) -> Outcome:
     settings = rt.settings
-    # 1. Claim and compose in a short transaction: never hold the database while
-    #    talking to the relay.
+    # 1. Compose in a short transaction: never hold the database while talking to
+    #    the relay.
     with transaction(rt.sessions) as session:
-        row = outbox.claim(session, row_id, now(), owner)
-        if row is None:
+        row = session.get(OutboundMessage, row_id)
+        if row is None or row.lease_owner != owner or row.status != SendStatus.PENDING:
             return Outcome.SKIPPED
         try:
             data = _compose(rt, session, row)

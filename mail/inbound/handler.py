@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from community import mailstore
 from community.addresses import RecipientKind, parse_recipient
 from community.db import transaction
 from community.mailstore import Arrival
@@ -55,6 +56,18 @@ class InboundHandler:
     def close(self) -> None:
         self.writer.close()
         self.enqueuer.close()
+
+    def requeue_unprocessed(self) -> int:
+        """Queue processing of everything stored but never processed, once, at start.
+
+        A server killed between its commit and its (background) enqueue leaves such
+        messages; the sweeper would find them too, but a restart is the moment to.
+        """
+        with transaction(self.sessions, read_only=True) as session:
+            ids = mailstore.unprocessed_ids(session, self.settings.clock().now(), limit=10_000)
+        for row_id in ids:
+            self.enqueuer.put(row_id)
+        return len(ids)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname

@@ -67,12 +67,19 @@ def main(settings: Settings | None = None) -> None:
     except StorageProblem as exc:
         print(f"kith smtp: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    controller = build_controller(settings)
+    handler = build_handler(settings)
+    controller = build_controller(settings, handler)
     controller.start()
     log.info("SMTP listening on %s:%s", settings.inbound_host, settings.inbound_port)
+    try:
+        if requeued := handler.requeue_unprocessed():
+            log.info("queued %d stored message(s) left unprocessed", requeued)
+    except Exception as exc:  # the sweeper finds them later
+        log.warning("could not look for unprocessed messages: %s", exc)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     controller.stop()
+    handler.close()
     log.info("SMTP stopped")
