@@ -344,9 +344,10 @@ def scheduler(ctx) -> None:
     from rq.cron import CronScheduler
 
     from jobs import queues
+    from jobs.cron import register_all
 
     cron = CronScheduler(connection=queues.connection(ctx.settings))
-    cron.load_config_from_file("jobs.cron")
+    register_all(cron, ctx.settings)
     cron.start()
 
 
