@@ -204,13 +204,11 @@ class Intake:
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as smtp:
             while not self._stop.wait(1 / self.rate):
                 n = self.sent
-                smtp.sendmail(
-                    "anne@example.com",
-                    [f"demo@{DOMAIN}"],
-                    f"From: anne@example.com\r\nTo: demo@{DOMAIN}\r\nSubject: Note {n}\r\n"(
-                        f"Message-ID: <web-bench-{n}@example.com>\r\n\r\nA note, number {n}.\r\n"
-                    ).encode(),
+                message = (
+                    f"From: anne@example.com\r\nTo: demo@{DOMAIN}\r\nSubject: Note {n}\r\n"
+                    f"Message-ID: <web-bench-{n}@example.com>\r\n\r\nA note, number {n}.\r\n"
                 )
+                smtp.sendmail("anne@example.com", [f"demo@{DOMAIN}"], message.encode())
                 self.sent += 1
 
     def stop(self) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from .addresses import normalise_address
@@ -101,6 +102,55 @@ def get_community(session: Session, slug: str) -> Community:
     if community is None:
         raise UnknownCommunity(f"No community called {slug!r}.")
     return community
+
+
+@dataclass(frozen=True)
+class CommunityPage:
+    """What the public page of a community shows, read in one query."""
+
+    slug: str
+    name: str
+    description: str
+    capacity: int
+    join_policy: JoinPolicy
+    seats_left: int
+    waitlist: int
+    version: int  # the community's page_version when this was read
+
+
+# Built once: building a statement costs more than running it on a page this small.
+_PAGE = (
+    select(
+        Community.slug,
+        Community.name,
+        Community.description,
+        Community.capacity,
+        Community.join_policy,
+        func.sum(case((Member.status.in_(SEAT_HOLDING), 1), else_=0)),
+        func.sum(case((Member.status == MemberStatus.WAITLISTED, 1), else_=0)),
+        Community.page_version,
+    )
+    .outerjoin(Member, Member.community_id == Community.id)
+    .where(Community.slug == bindparam("slug"))
+    .group_by(Community.id)
+)
+_PAGE_VERSION = select(Community.page_version).where(Community.slug == bindparam("slug"))
+
+
+def community_page(session: Session | Connection, slug: str) -> CommunityPage:
+    """The community's public facts and its seat counts; raises UnknownCommunity."""
+    row = session.execute(_PAGE, {"slug": slug.lower()}).first()
+    if row is None:
+        raise UnknownCommunity(f"No community called {slug!r}.")
+    taken, queued = int(row[5] or 0), int(row[6] or 0)
+    return CommunityPage(
+        *row[:5], seats_left=max(0, row[3] - taken), waitlist=queued, version=row[7]
+    )
+
+
+def page_version(session: Session | Connection, slug: str) -> int | None:
+    """The community's page version (see the model), or None when there is none."""
+    return session.execute(_PAGE_VERSION, {"slug": slug.lower()}).scalar()
 
 
 def list_communities(session: Session) -> list[Community]:

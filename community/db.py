@@ -88,7 +88,7 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
     session = factory()
     try:
         if read_only:
-            session.connection(execution_options={READ_ONLY: True})
+            session.connection(execution_options=read_only_options(session.get_bind()))
         yield session
         session.commit()
     except BaseException:
@@ -96,6 +96,17 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         raise
     finally:
         session.close()
+
+
+def read_only_options(bind: Engine | Connection) -> dict[str, bool]:
+    """Execution options that make a connection's transaction a reader's.
+
+    SQLite: a deferred BEGIN, which in WAL mode never waits for a writer.
+    PostgreSQL: a READ ONLY transaction, which refuses writes outright.
+    """
+    if bind.dialect.name == "postgresql":
+        return {READ_ONLY: True, "postgresql_readonly": True}
+    return {READ_ONLY: True}
 
 
 def engine_from(settings: Settings, *, wait_seconds: float | None = None) -> Engine:

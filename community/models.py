@@ -148,6 +148,9 @@ class Community(Base):
         Text, default="What is your one commitment for this week?"
     )
     checkin_question: Mapped[str] = mapped_column(Text, default="Did you do it?")
+    # Moved by database triggers (migration 0004) whenever the public page would
+    # change: the community's facts or a member's status. Never set by hand.
+    page_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     members: Mapped[list[Member]] = relationship(back_populates="community")
 

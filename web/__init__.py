@@ -15,6 +15,7 @@ from community.tokens import Signer
 
 from . import db
 from .limits import install_limits
+from .pages import PageCache
 
 csrf = CSRFProtect()
 
@@ -40,7 +41,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     engine = engine_from(settings)
+    app.extensions["kith.engine"] = engine
     app.extensions["kith.sessions"] = make_session_factory(engine)
+    app.extensions["kith.pages"] = PageCache()
     app.extensions["kith.signer"] = Signer(settings.secret_key)
     app.extensions["kith.clock"] = settings.clock()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 
 from community import communities, members
 from community.errors import CommunityError, UnknownCommunity
 
 from . import db
+from .pages import TOKEN_SLOT, PageCache
 
 bp = Blueprint("communities", __name__)
 
@@ -29,24 +31,38 @@ def index():
 
 @bp.get("/c/<slug>")
 def page(slug: str):
-    community = _community_or_404(slug)
-    return _render_page(community)
+    """The public page: one small query when nothing changed since it was rendered."""
+    cache: PageCache = current_app.extensions["kith.pages"]
+    version = communities.page_version(db.reader(), slug)
+    if version is None:
+        abort(404)
+    html = cache.get(slug, version)
+    if html is None:
+        shown = communities.community_page(db.reader(), slug)
+        html = _page_html(shown, csrf=TOKEN_SLOT)
+        cache.put(slug, shown.version, html)
+    return html.replace(TOKEN_SLOT, generate_csrf())
 
 
-def _render_page(community, error: str = "", form=None, status: int = 200):
-    session = db.session()
-    return (
-        render_template(
-            "web/communities/page.html",
-            community=community,
-            seats_left=communities.seats_left(session, community),
-            waitlist=communities.waitlist_length(session, community),
-            error=error,
-            form=form or {},
-            honeypot=HONEYPOT,
-        ),
-        status,
+def _page_html(shown, *, csrf: str, error: str = "", form=None) -> str:
+    return render_template(
+        "web/communities/page.html",
+        community=shown,
+        seats_left=shown.seats_left,
+        waitlist=shown.waitlist,
+        error=error,
+        form=form or {},
+        honeypot=HONEYPOT,
+        csrf=csrf,
     )
+
+
+def _render_page(slug: str, error: str = "", form=None, status: int = 200):
+    try:
+        shown = communities.community_page(db.session(), slug)
+    except UnknownCommunity:
+        abort(404)
+    return _page_html(shown, csrf=generate_csrf(), error=error, form=form), status
 
 
 @bp.post("/c/<slug>/join")
@@ -68,7 +84,8 @@ def join(slug: str):
             mails_per_hour=settings.join_mails_per_address,
         )
     except CommunityError as exc:
-        return _render_page(community, error=str(exc), form=form, status=422)
+        db.session().rollback()
+        return _render_page(slug, error=str(exc), form=form, status=422)
     db.commit()
     return redirect(url_for("communities.check_email", slug=slug), code=303)
 

@@ -1,0 +1,88 @@
+"""Reads never wait for writers: pages render while another connection holds the write lock."""
+
+import threading
+import time
+
+from sqlalchemy import text
+
+from community import links
+from community.communities import get_community
+from community.db import make_engine, transaction
+from community.members import link_payload
+from community.tokens import LinkPurpose, Signer
+
+from ..helpers import csrf_from, member
+
+
+def test_pages_render_while_another_connection_holds_the_write_lock(
+    make_community, settings, client, db
+):
+    make_community(slug="circle")
+    host = member(db, "hana@example.com")
+    token = Signer(settings.secret_key).sign(LinkPurpose.PREFERENCES, link_payload(host))
+    preferences = links.preferences_url("", token)
+    client.get("/c/circle")  # warm up: connections, templates
+
+    blocker = make_engine(settings.effective_database_url)
+    conn = blocker.connect()
+    conn.begin()  # SQLite: BEGIN IMMEDIATE holds the one write lock
+    if blocker.dialect.name != "sqlite":
+        # Writers wait behind this lock; readers do not (PostgreSQL's EXCLUSIVE mode).
+        conn.execute(text("LOCK TABLE communities, members IN EXCLUSIVE MODE"))
+    conn.execute(text("UPDATE communities SET name = name"))  # a writer mid-transaction
+    released = threading.Timer(20, conn.rollback)  # should the page wait, it is for this
+    released.start()
+    try:
+        started = time.monotonic()
+        page = client.get("/c/circle")
+        prefs = client.get(preferences)
+        waited = time.monotonic() - started
+    finally:
+        released.cancel()
+        conn.rollback()
+        conn.close()
+        blocker.dispose()
+    assert page.status_code == 200 and "seats open" in page.get_data(as_text=True)
+    assert prefs.status_code == 200
+    assert waited < 5, f"the pages waited {waited:.1f} s for the writer"
+
+
+def test_the_cached_community_page_follows_every_change_of_seats_or_facts(
+    make_community, sessions, settings, client
+):
+    """The page is rendered once per version; a change by any writer moves the version."""
+    from datetime import UTC, datetime
+
+    from community.members import add_member, remove_member
+
+    make_community(slug="circle", capacity=3)
+    assert "2 of 3 seats open" in client.get("/c/circle").get_data(as_text=True)
+    with transaction(sessions) as s:  # another process adds a member
+        anne = add_member(
+            s, get_community(s, "circle"), "anne@example.com", now=datetime.now(UTC), domain="k"
+        )
+    assert "1 of 3 seats open" in client.get("/c/circle").get_data(as_text=True)
+    engine = make_engine(settings.effective_database_url)
+    with engine.begin() as conn:  # plain SQL, as an operator might
+        conn.execute(text("UPDATE communities SET name = 'Evening Circle' WHERE slug = 'circle'"))
+    engine.dispose()
+    page = client.get("/c/circle").get_data(as_text=True)
+    assert "Evening Circle" in page and "1 of 3 seats open" in page
+    with transaction(sessions) as s:
+        remove_member(s, s.merge(anne), now=datetime.now(UTC), domain="k")
+    assert "2 of 3 seats open" in client.get("/c/circle").get_data(as_text=True)
+
+
+def test_each_visitor_of_a_cached_page_gets_their_own_form_token(make_community, app):
+    make_community(slug="circle")
+    first, second = app.test_client(), app.test_client()
+    tokens = [csrf_from(c.get("/c/circle").get_data(as_text=True)) for c in (first, second)]
+    assert tokens[0] != tokens[1]
+    joined = first.post(
+        "/c/circle/join", data={"email": "anne@example.com", "csrf_token": tokens[0]}
+    )
+    assert joined.status_code == 303
+    stolen = second.post(
+        "/c/circle/join", data={"email": "bart@example.org", "csrf_token": tokens[0]}
+    )
+    assert stolen.status_code == 400
