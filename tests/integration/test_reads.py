@@ -86,3 +86,18 @@ def test_each_visitor_of_a_cached_page_gets_their_own_form_token(make_community,
         "/c/circle/join", data={"email": "bart@example.org", "csrf_token": tokens[0]}
     )
     assert stolen.status_code == 400
+
+
+def test_page_views_send_nothing_to_redis(make_community, client, redis, settings, db):
+    make_community(slug="circle")
+    host = member(db, "hana@example.com")
+    token = Signer(settings.secret_key).sign(LinkPurpose.PREFERENCES, link_payload(host))
+
+    def commands() -> int:  # every command Redis ran, but the INFO calls asking
+        stats = redis.info("commandstats")
+        return sum(v["calls"] for k, v in stats.items() if k != "cmdstat_info")
+
+    before = commands()
+    for path in ("/", "/c/circle", "/c/circle", links.preferences_url("", token)):
+        assert client.get(path).status_code == 200
+    assert commands() == before
