@@ -32,11 +32,19 @@ class Trim:
 
 
 @dataclass(frozen=True)
+class SentText:
+    """The plain text of one mail Kith sent, as its recipient received it."""
+
+    purpose: str  # "post", "digest", "checkin_prompt", ...
+    text: str
+
+
+@dataclass(frozen=True)
 class ReplyContext:
     """What Kith knows about a message before reading it: the text of the mail it sent
     this sender (as they received it) and who the sender is. Empty when unknown."""
 
-    known_texts: tuple[str, ...] = ()  # our sent mail as the member saw it, plain text
+    sent: tuple[SentText, ...] = ()  # mail we sent this sender that the reply may quote
     names: tuple[str, ...] = ()  # the member's names, for recognising a sign-off
     signature: str = ""  # the signature learned from the member's earlier mail
 

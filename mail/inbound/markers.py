@@ -138,6 +138,11 @@ def _is_colon_attribution(text: str) -> bool:
     return False
 
 
+def ends_with_wrote(text: str) -> bool:
+    """Whether a line ends with a "wrote:" verb of any language in the tables."""
+    return len(text) <= MAX_MARKER_LINE + MAX_CONTINUATION and bool(_WROTE_AT_END.search(text))
+
+
 def looks_like_unknown_attribution(text: str) -> bool:
     """The structural fallback for languages the tables lack: a short line ending in a
     colon that holds an address or a date. Only trusted right above quoted text or a

@@ -45,8 +45,8 @@ EXPECTED_KINDS = {
     "with_attachments": MailKind.POST,
     "forwarded_rfc822_attachment": MailKind.POST,
     "html_only_with_script": MailKind.POST,
-    "no_from_header": MailKind.POST,
-    "garbage_headers": MailKind.POST,
+    "no_from_header": MailKind.REJECT,  # RFC 5322 requires a From
+    "garbage_headers": MailKind.REJECT,  # its From holds no address
     "truncated_multipart": MailKind.POST,
     "hard_bounce_dsn": MailKind.BOUNCE,
     "soft_bounce_delayed_dsn": MailKind.BOUNCE,

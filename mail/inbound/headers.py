@@ -1,0 +1,131 @@
+"""The header fields Kith reads from a received message, leniently and never raising."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from .text import decode_header_words, header_value, header_values
+
+# Longest header value handed to the email package's structured header parser, whose
+# cost grows with the square of the length on some inputs (200 KB of "<a@b> " in a
+# Content-Type takes minutes) and which recurses once per nested "(".
+MAX_PARSED_HEADER_CHARS = 4_000
+MAX_FIELD_CHARS = 998  # RFC 5322's line limit: ids, subject and name never need more
+MAX_REFERENCES = 100
+
+_MSG_ID = re.compile(rf"<[^<>\s]{{1,{MAX_FIELD_CHARS - 2}}}>")
+_ADDR_SPEC = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Headers:
+    message_id: str | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    from_address: str  # addr-spec, lower-cased; "" when missing or unusable
+    from_name: str
+    subject: str
+    date: datetime | None
+    list_id: str | None
+
+
+NO_HEADERS = Headers(None, None, (), "", "", "", None, None)
+
+
+def read_headers(msg: Message, complain: Callable[[str], None], charset: str | None) -> Headers:
+    """The fields of `msg`; problems are reported through `complain`. `charset` is the
+    body's, which clients that write raw 8-bit headers use for them too."""
+
+    def first(name: str) -> str | None:
+        return header_value(msg, name, charset)
+
+    from_address, from_name = _sender(first("from"), complain)
+    return Headers(
+        message_id=_message_id(first("message-id"), complain),
+        in_reply_to=_first_msg_id(first("in-reply-to")),
+        references=_references(" ".join(header_values(msg, "references"))),
+        from_address=from_address,
+        from_name=from_name,
+        subject=one_line(decode_header_words(first("subject") or "")),
+        date=_date(first("date"), complain),
+        list_id=_list_id(first("list-id")),
+    )
+
+
+def _message_id(value: str | None, complain: Callable[[str], None]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    found = _MSG_ID.search(value)
+    if found:
+        return found.group(0)
+    complain("malformed Message-ID")
+    return value.strip()[:MAX_FIELD_CHARS]
+
+
+def _first_msg_id(value: str | None) -> str | None:
+    found = _MSG_ID.search(value or "")
+    if found:
+        return found.group(0)
+    # Some clients leave the angle brackets off; keep a bare id, drop prose.
+    bare = (value or "").strip()
+    if "@" in bare and not re.search(r"\s", bare) and len(bare) <= MAX_FIELD_CHARS:
+        return bare
+    return None
+
+
+def _references(value: str) -> tuple[str, ...]:
+    ids = tuple(dict.fromkeys(_MSG_ID.findall(value)))
+    if len(ids) <= MAX_REFERENCES:
+        return ids
+    # RFC 5322 3.6.4 suggests the same trim to writers: the thread root and the newest.
+    return (ids[0], *ids[-(MAX_REFERENCES - 1) :])
+
+
+def _list_id(value: str | None) -> str | None:
+    """The bracketed list id ("<slug.example.org>"), or the bare value lacking brackets."""
+    found = _MSG_ID.search(value or "")
+    if found:
+        return found.group(0)
+    bare = (value or "").strip()
+    return bare[:MAX_FIELD_CHARS] or None
+
+
+def _sender(value: str | None, complain: Callable[[str], None]) -> tuple[str, str]:
+    """(addr-spec lower-cased, display name); ("", "") when there is no usable address."""
+    if value is None:
+        complain("no From header")
+        return "", ""
+    try:
+        pairs = getaddresses([value[:MAX_PARSED_HEADER_CHARS]])
+    except Exception:
+        pairs = []
+    for name, address in pairs:
+        address = address.strip().lower()
+        if _ADDR_SPEC.fullmatch(address):
+            return address, one_line(decode_header_words(name))
+    complain("From has no usable address")
+    return "", ""
+
+
+def _date(value: str | None, complain: Callable[[str], None]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except Exception:
+        complain("unreadable Date")
+        return None
+    if parsed.tzinfo is None:
+        # RFC 5322 "-0000" (or no zone at all): the time is UTC, the sender's zone unknown.
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def one_line(value: str) -> str:
+    return " ".join(_CONTROL_CHARS.sub(" ", value).split())[:MAX_FIELD_CHARS]
