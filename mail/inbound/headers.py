@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import policy
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -19,7 +20,8 @@ MAX_FIELD_CHARS = 998  # RFC 5322's line limit: ids, subject and name never need
 MAX_REFERENCES = 100
 
 _MSG_ID = re.compile(rf"<[^<>\s]{{1,{MAX_FIELD_CHARS - 2}}}>")
-_ADDR_SPEC = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+_ADDR_SPEC = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+")
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -97,18 +99,35 @@ def _list_id(value: str | None) -> str | None:
 
 
 def _sender(value: str | None, complain: Callable[[str], None]) -> tuple[str, str]:
-    """(addr-spec lower-cased, display name); ("", "") when there is no usable address."""
+    """(addr-spec lower-cased, display name); ("", "") when there is no usable address.
+
+    Read with the RFC 5322 address parser, which finds no mailbox in a From whose
+    display name breaks the syntax ("Foo [THIS IS INVALID] <a@b.example>"): such a
+    sender is not usable, however an address-looking string may sit in it. When the
+    header names several mailboxes, the one in angle brackets wins over a name that
+    merely holds an "@" ("Anne@Home <anne@example.com>").
+    """
     if value is None:
         complain("no From header")
         return "", ""
+    value = value[:MAX_PARSED_HEADER_CHARS]
     try:
-        pairs = getaddresses([value[:MAX_PARSED_HEADER_CHARS]])
+        parsed = policy.default.header_factory("from", value).addresses
+        mailboxes = [(a.display_name, a.addr_spec.strip().lower()) for a in parsed]
     except Exception:
-        pairs = []
-    for name, address in pairs:
-        address = address.strip().lower()
-        if _ADDR_SPEC.fullmatch(address):
-            return address, one_line(decode_header_words(name))
+        mailboxes = []
+    usable = [(name, address) for name, address in mailboxes if _ADDR_SPEC.fullmatch(address)]
+    bracketed = {address.lower() for address in _ANGLE_ADDRESS.findall(value)}
+    usable.sort(key=lambda mailbox: mailbox[1] not in bracketed)
+    if usable:
+        address = usable[0][1]
+        # The display name as written, decoded by our lenient RFC 2047 reader (the
+        # strict parser reads gb2312 words as gb2312, not as the GBK clients send).
+        try:
+            written = {a.strip().lower(): n for n, a in getaddresses([value])}
+        except Exception:
+            written = {}
+        return address, one_line(decode_header_words(written.get(address, "")))
     complain("From has no usable address")
     return "", ""
 

@@ -10,7 +10,6 @@ MAX_DOM_CHARS and rendering past TIME_BUDGET fall back to stripping tags.
 
 from __future__ import annotations
 
-import bisect
 import re
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from .markers import header_kind, is_footer
 MAX_DOM_CHARS = 1_000_000  # markup parsed into a tree; most replies are under 100 KB
 TIME_BUDGET = 0.5  # seconds of tree walking per body before falling back to tag stripping
 MAX_TRIM_TEXT = 2000
+MAX_MARKERS = 200  # marked elements considered; real replies have a handful
 
 HISTORY = "history"  # the element holds quoted history
 START = "start"  # quoted history starts here and runs to the end of the document
@@ -230,52 +230,64 @@ def _is_word_separator(element) -> bool:
 
 @dataclass
 class _Layout:
-    """Where each element starts and ends in document order, and the visible text outside
-    every marker, to tell trailing history from history the sender answers below."""
+    """Where each element starts and ends in document order, and each piece of visible
+    text with the innermost marked element holding it: enough to tell trailing history
+    from history the sender answers below."""
 
     start: dict[object, int] = field(default_factory=dict)
     end: dict[object, int] = field(default_factory=dict)
-    positions: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    notes: list[tuple[int, str, object]] = field(default_factory=list)
 
-    def text_between(self, low: int, high: int) -> str:
-        first = bisect.bisect_right(self.positions, low)
-        last = bisect.bisect_left(self.positions, high)
-        return " ".join(self.texts[first:last])
+    def encloses(self, outer, inner) -> bool:
+        return self.start[outer] < self.start[inner] and self.end[outer] > self.end[inner]
+
+    def text_around(self, element) -> tuple[str, str]:
+        """(text before, text after) `element` that is the sender's as far as markup
+        tells: outside every marked element, or inside one that holds `element`."""
+        low, high = self.start[element], self.end[element]
+        before, after = [], []
+        for position, text, holder in self.notes:
+            if holder is not None and not self.encloses(holder, element):
+                continue
+            if position < low:
+                before.append(text)
+            elif position > high:
+                after.append(text)
+        return " ".join(before), " ".join(after)
 
 
 def _layout(root, marked: set) -> _Layout:
     from lxml import etree
 
     layout = _Layout()
-    inside = 0
+    holders: list[object] = []
     position = 0
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walker:
         position += 1
+        holder = holders[-1] if holders else None
         if event in ("comment", "pi"):
-            _note(layout, position, element.tail, inside)
+            _note(layout, position, element.tail, holder)
             continue
         if event == "start":
             layout.start[element] = position
             if element in marked:
-                inside += 1
+                holders.append(element)
             if element.tag in _INVISIBLE or _is_hidden(element):
                 walker.skip_subtree()
             else:
-                _note(layout, position, element.text, inside)
+                _note(layout, position, element.text, holders[-1] if holders else None)
         else:
             layout.end[element] = position
-            if element in marked:
-                inside -= 1
-            _note(layout, position, element.tail, inside)
+            if holders and holders[-1] is element:
+                holders.pop()
+            _note(layout, position, element.tail, holders[-1] if holders else None)
     return layout
 
 
-def _note(layout: _Layout, position: int, text: str | None, inside: int) -> None:
-    if text and not inside and text.strip():
-        layout.positions.append(position)
-        layout.texts.append(text.strip())
+def _note(layout: _Layout, position: int, text: str | None, holder: object) -> None:
+    if text and text.strip():
+        layout.notes.append((position, text.strip(), holder))
 
 
 def _cut_client_markup(root) -> list[Trim]:
@@ -284,36 +296,58 @@ def _cut_client_markup(root) -> list[Trim]:
     History is cut only when the sender wrote something before it (a forward without a
     note is the sender's message) and nothing after it (else it is answered below).
     """
-    found = find_markers(root)
+    found = find_markers(root)[:MAX_MARKERS]
     if not found:
         return []
-    marked = {element for element, _ in found}
-    layout = _layout(root, marked)
-    document_end = max(layout.end.values(), default=0) + 1
+    layout = _layout(root, {element for element, _ in found})
     cuts: list[Trim] = []
     history_at: int | None = None
     for element, marker in found:
         if marker.role == SIGNATURE or element not in layout.start:
             continue
-        start = layout.start[element]
-        last = _region_end(element, marker)
-        end = document_end if marker.role == START else layout.end.get(last, start)
-        if not layout.text_between(0, start):
+        _, after = layout.text_around(_region_end(element, marker))
+        if not layout.text_around(element)[0]:
             break  # nothing new before the earliest history: leave it to the text rules
-        if marker.role == START or _only_footer(layout.text_between(end, document_end)):
+        trailing = marker.role == START or _only_footer(after)
+        if trailing and (marker.role == START or not _answered_inside(element)):
+            history_at = layout.start[element]
             cuts.append(Trim(f"html:{marker.rule}", _cut_from(root, element)))
-            history_at = start
             break
     for element, marker in found:
         if marker.role != SIGNATURE or element not in layout.start:
             continue
-        start = layout.start[element]
-        if history_at is not None and start > history_at:
+        if history_at is not None and layout.start[element] > history_at:
             continue
-        if layout.text_between(0, start) and element.getparent() is not None:
+        if layout.text_around(element)[0] and element.getparent() is not None:
             cuts.append(Trim(f"html:{marker.rule}", _text_of(element)))
             _drop(element)
     return cuts
+
+
+def _answered_inside(element) -> bool:
+    """Whether the sender wrote between the quotes of a quote container: Gmail puts
+    inline answers inside its gmail_quote div, between the blockquotes it quotes."""
+    from lxml import etree
+
+    quotes = 0
+    seen_quote = False
+    walker = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            if node.tag in _INVISIBLE:
+                walker.skip_subtree()
+                continue
+            if node.tag == "blockquote":
+                quotes += 1
+                seen_quote = True
+            elif seen_quote and not quotes and (node.text or "").strip():
+                return True
+        else:
+            if node.tag == "blockquote":
+                quotes -= 1
+            if seen_quote and not quotes and node is not element and (node.tail or "").strip():
+                return True
+    return False
 
 
 def _region_end(element, marker: Marker):

@@ -601,6 +601,15 @@ LANGUAGES: tuple[Language, ...] = (
     ),
 )
 
+# Outlook mobile's footer, whose verb and preposition follow the app's language:
+# "Get Outlook for iOS", "Télécharger Outlook pour iOS", "Outlook für Android herunterladen".
+OUTLOOK_FOOTER = (
+    r"(?:get|download|obtain|télécharger|obtenir|obtener|descargar|scarica|ottieni|pobierz"
+    r"|skaffa|hämta|hent|last ned|få|получить|downloaden|baixar|obter|stáhnout|letöltés)?"
+    r"\s*(?:aplikację\s|o\s)?\[?outlook (?:for|für|pour|para|per|voor|dla|för|til|для|pro)"
+    r"\s(?:systemu\s)?(?:ios|android)\S*(?:\s(?:herunterladen|downloaden|beziehen|baixar))?$"
+)
+
 # App and device footers written the same way in many languages: "Sent from <app>".
 SENT_VERBS = (
     "sent|gesendet|envoyé|envoye|enviado|enviada|inviato|verzonden|verstuurd|skickat|"

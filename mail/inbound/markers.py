@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .languages import APPS, DEVICES, LANGUAGES, SENT_PREPOSITIONS, SENT_VERBS, phrases
+from .languages import (
+    APPS,
+    DEVICES,
+    LANGUAGES,
+    OUTLOOK_FOOTER,
+    SENT_PREPOSITIONS,
+    SENT_VERBS,
+    phrases,
+)
 
 # Lines longer than these are prose, never markers; the limits keep every regex cheap.
 MAX_MARKER_LINE = 300
@@ -136,6 +144,20 @@ def _is_colon_attribution(text: str) -> bool:
     if _GMAIL_NO_VERB.match(text) or _STARRED.match(text):
         return has_date(text)
     return False
+
+
+# Yahoo Mail for Android writes the attribution and the quoted text on one line:
+# "On Tue, 3 Mar 2026 at 9:12, Anne<anne@example.com> wrote:   Here are the photos".
+_WROTE_THEN_TEXT = re.compile(
+    r"(?<!\w)(?:" + _alternation(w for w in _WROTE if not _is_cjk(w)) + r")\s*:(?=\s+\S)",
+    re.IGNORECASE,
+)
+
+
+def opens_with_attribution(line: str) -> bool:
+    """Whether a line starts with a whole attribution and goes on with quoted text."""
+    found = _WROTE_THEN_TEXT.search(line[:MAX_MARKER_LINE])
+    return found is not None and is_attribution_text(line[: found.end()].strip())
 
 
 def ends_with_wrote(text: str) -> bool:
@@ -376,7 +398,9 @@ _APP = (
     r" (?:for|für|pour|para|per|voor|för|dla|для|til) windows)\b"
 )
 _FOOTER = re.compile(
-    r"(?:" + "|".join(f for language in LANGUAGES for f in language.footers) + r")",
+    r"(?:"
+    + "|".join([OUTLOOK_FOOTER, *(f for language in LANGUAGES for f in language.footers)])
+    + r")",
     re.IGNORECASE,
 )
 # "Sent from <mail app or device>" in several languages. A short line only: "Sent via email

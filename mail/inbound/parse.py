@@ -107,11 +107,11 @@ class ParsedMessage:
         )
 
     def _kind(self) -> tuple[MailKind, str]:
-        """Loops and bounces first (they are about mail we sent), then unusable mail
-        (RFC 5322 requires a From; a message without one, or without any body, cannot be
-        a post), then the classifier's verdict."""
+        """The classifier's verdict (loop, bounce, automated mail) first: it is positive
+        evidence. Otherwise unusable mail is rejected: RFC 5322 requires a From, and a
+        message without one, or without any body, cannot be a post."""
         verdict = self.verdict
-        if verdict.kind in (MailKind.LOOP, MailKind.BOUNCE):
+        if verdict.kind is not MailKind.POST:
             return verdict.kind, verdict.reason
         if not self.headers.from_address:
             return MailKind.REJECT, "no usable sender: the From header is missing or has no address"

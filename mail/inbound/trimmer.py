@@ -20,6 +20,7 @@ from .markers import (
     is_quote,
     join_wrapped,
     looks_like_unknown_attribution,
+    opens_with_attribution,
     unknown_header_block,
     unquote,
 )
@@ -123,6 +124,8 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
             kind = QUOTE
         elif attribution := attribution_span(lines, index):
             kind, span = ATTRIBUTION, attribution
+        elif opens_with_attribution(stripped):
+            kind = ATTRIBUTION
         elif len(stripped) <= MAX_MARKER_LINE and is_banner(stripped):
             kind = BANNER
         elif index in blocks:

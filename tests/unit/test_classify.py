@@ -251,6 +251,8 @@ def test_auto_submitted_no_is_a_post():
         "Precedence: bulk",
         "Precedence: junk",
         "Precedence: auto_reply",
+        "Precedence: list",
+        "X-Auto-Response: yes",
     ],
 )
 def test_autoresponder_headers(header):
@@ -261,7 +263,6 @@ def test_autoresponder_headers(header):
     "header",
     [
         "X-Auto-Response-Suppress: All",
-        "Precedence: list",
         "Return-Path: <>",
         "X-MS-Exchange-Inbox-Rules-Loop: anne@example.com",
     ],
