@@ -9,9 +9,11 @@ each client really writes (gmail_quote, divRplyFwdMsg, blockquote type=cite, ...
 from __future__ import annotations
 
 import html as html_lib
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import make_msgid
@@ -164,7 +166,9 @@ def _quoted_lines(text: str, marker: str = "> ") -> str:
 
 def _html_of(original: Original) -> str:
     if original.html:
-        return original.html
+        # A client quotes the body of the message, not its <head> and <style>.
+        body = re.search(r"(?is)<body[^>]*>(.*)</body>", original.html)
+        return body.group(1) if body else original.html
     paragraphs = original.text.strip("\n").split("\n\n")
     return "".join(
         "<div>" + "<br>".join(_escape(line) for line in p.split("\n")) + "</div><div><br></div>"
@@ -189,6 +193,30 @@ def _wrap(text: str, width: int = 76) -> str:
         if len(line) > width
         else line
         for line in text.split("\n")
+    )
+
+
+def readdress(raw: bytes, to: str, **headers: str) -> bytes:
+    """The reply sent to `to`, with In-Reply-To, References and such headers added."""
+    msg = message_from_bytes(raw, policy=SMTP)
+    del msg["To"]
+    msg["To"] = to
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    return msg.as_bytes(policy=SMTP)
+
+
+def original_of(msg: EmailMessage) -> Original:
+    """A message Kith sent, as the replier's client has it."""
+    sender = msg["From"].addresses[0]
+    plain = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    return Original(
+        name=sender.display_name,
+        address=sender.addr_spec,
+        text=plain.get_content().strip("\n") if plain else "",
+        subject=str(msg["Subject"]),
+        html=html.get_content() if html else None,
     )
 
 
@@ -226,7 +254,8 @@ def outlook_desktop(written: Written, original: Original, lang: str = "en") -> t
     )
     html = (
         '<html><head><meta name=Generator content="Microsoft Word 15 (filtered medium)">'
-        "<style><!-- p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm; font-size:11.0pt;} --></style>"
+        "<style><!-- p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm; font-size:11.0pt;} "
+        "--></style>"
         f"</head><body lang=EN-GB><div class=WordSection1>{paragraphs}"
         "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
         "<div><div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'>"
@@ -283,8 +312,10 @@ def outlook_mobile(written: Written, original: Original, lang: str = "en") -> tu
         + _divs(written, attrs=' dir="auto"')
         + '</div><div id="ms-outlook-mobile-signature" dir="auto"><div dir="auto"><br></div>Get '
         '<a href="https://aka.ms/o0ukef">Outlook for iOS</a></div>'
-        '<div id="ms-outlook-mobile-body-separator-line" dir="auto"><hr style="display:inline-block;'
-        'width:98%" tabindex="-1"></div><div id="mail-editor-reference-message-container" dir="auto">'
+        '<div id="ms-outlook-mobile-body-separator-line" dir="auto"><hr '
+        'style="display:inline-block;'
+        'width:98%" tabindex="-1"></div><div id="mail-editor-reference-message-container" '
+        'dir="auto">'
         f'<div dir="ltr"><b>{_escape(frm)}:</b> {_escape(original.name)} &lt;{original.address}&gt;'
         f"<br><b>{_escape(sent)}:</b> {_escape(when)}<br><b>{_escape(to)}:</b> "
         f"{_escape(written.name)}<br><b>{_escape(subject)}:</b> {_escape(original.subject)}</div>"
@@ -352,7 +383,8 @@ def thunderbird(
 def yahoo(written: Written, original: Original, lang: str = "en") -> tuple[bytes, str]:
     attribution = {
         "en": "On Tuesday, March 3, 2026 at 09:12:01 AM GMT+1, {name} <{addr}> wrote:",
-        "de": "Am Dienstag, 3. März 2026 um 09:12:01 MEZ hat {name} <{addr}> Folgendes geschrieben:",
+        "de": "Am Dienstag, 3. März 2026 um 09:12:01 MEZ hat {name} <{addr}> Folgendes "
+        "geschrieben:",
         "fr": "Le mardi 3 mars 2026 à 09:12:01 UTC+1, {name} <{addr}> a écrit :",
         "es": "El martes, 3 de marzo de 2026, 09:12:01 CET, {name} <{addr}> escribió:",
     }[lang].format(name=original.name, addr=original.address)
@@ -362,7 +394,8 @@ def yahoo(written: Written, original: Original, lang: str = "en") -> tuple[bytes
         'Helvetica Neue, Helvetica, Arial, sans-serif;font-size:13px;">'
         + _divs(written, attrs=' dir="ltr" data-setdir="false"')
         + '</div><div id="ydp8c1d2e3fyahoo_quoted_1234567890" class="ydp8c1d2e3fyahoo_quoted">'
-        f"<div style=\"font-family:'Helvetica Neue', Helvetica, Arial, sans-serif;font-size:13px;\">"
+        "<div style=\"font-family:'Helvetica Neue', Helvetica, Arial, "
+        'sans-serif;font-size:13px;">'
         f"<div>{_escape(attribution)}</div><div><br></div><div><br></div>"
         f'<div><div id="ydp1yiv1234567">{_html_of(original)}</div></div></div></div></body></html>'
     )
@@ -381,7 +414,8 @@ def proton(written: Written, original: Original, lang: str = "en") -> tuple[byte
         _divs(written, attrs=' style="font-family: Arial, sans-serif; font-size: 14px;"')
         + '<div style="font-family: Arial, sans-serif; font-size: 14px;"><br></div>'
         '<div class="protonmail_signature_block" style="font-family: Arial, sans-serif; font-size: '
-        '14px;"><div class="protonmail_signature_block-user protonmail_signature_block-empty"></div>'
+        '14px;"><div class="protonmail_signature_block-user '
+        'protonmail_signature_block-empty"></div>'
         '<div class="protonmail_signature_block-proton">Sent with <a target="_blank" '
         'href="https://proton.me/mail/home">Proton Mail</a> secure email.</div></div>'
         '<div style="font-family: Arial, sans-serif; font-size: 14px;"><br></div>'
@@ -395,13 +429,17 @@ def zoho(written: Written, original: Original, lang: str = "en") -> tuple[bytes,
     line = f"---- On Tue, 03 Mar 2026 09:12:00 +0100 {original.name} <{original.address}> wrote ---"
     plain = f"{written.plain}\n\n\n\n{line}\n\n{_quoted_lines(original.text)}\n\n\n"
     html = (
-        '<!DOCTYPE html><html><head><meta content="text/html;charset=UTF-8" http-equiv="Content-Type">'
-        '</head><body><div style="font-family: Verdana, Arial, Helvetica, sans-serif; font-size: 10pt;">'
+        '<!DOCTYPE html><html><head><meta content="text/html;charset=UTF-8" '
+        'http-equiv="Content-Type">'
+        '</head><body><div style="font-family: Verdana, Arial, Helvetica, sans-serif; font-size: '
+        '10pt;">'
         + _divs(written)
-        + '<div class="zmail_extra_hr" style="border-top: 1px solid rgb(204, 204, 204); height: 0px; '
+        + '<div class="zmail_extra_hr" style="border-top: 1px solid rgb(204, 204, 204); height: '
+        "0px; "
         'margin-top: 10px; margin-bottom: 10px; line-height: 0px;"><br></div>'
         '<div class="zmail_extra" data-zbluepencil-ignore="true"><div><br></div>'
-        f'<div id="Zm-_Id_-Sgn1">---- On Tue, 03 Mar 2026 09:12:00 +0100 <b>{_escape(original.name)} '
+        '<div id="Zm-_Id_-Sgn1">---- On Tue, 03 Mar 2026 09:12:00 +0100 '
+        f"<b>{_escape(original.name)} "
         f'&lt;<a href="mailto:{original.address}" target="_blank">{original.address}</a>&gt;</b> '
         'wrote ---<br></div><div><br></div><blockquote style="margin: 0px;">'
         f"{_html_of(original)}</blockquote></div><div><br></div></div><br></body></html>"
@@ -430,7 +468,8 @@ def gmx(written: Written, original: Original, lang: str = "de") -> tuple[bytes, 
 
 def zimbra(written: Written, original: Original, lang: str = "en") -> tuple[bytes, str]:
     html = (
-        '<html><body><div style="font-family: arial, helvetica, sans-serif; font-size: 12pt; color: '
+        '<html><body><div style="font-family: arial, helvetica, sans-serif; font-size: 12pt; '
+        "color: "
         '#000000">'
         + _divs(written)
         + '<div><br></div><hr id="zwchr" data-marker="__DIVIDER__"><div data-marker="__HEADERS__">'

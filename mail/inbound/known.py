@@ -40,6 +40,7 @@ MAX_TRIM_TEXT = 2000
 
 _MARKERS = re.compile(r"^[ \t]*(?:[>|][ \t]?)+")
 _INDENT = re.compile(r"^(?: {2,}|\t)")
+_MIXED = re.compile(r"\d\D|\D\d")
 
 NEW = 0  # the sender's own words
 KNOWN = 1  # words of ours
@@ -54,12 +55,18 @@ class _Index:
     vocabulary: frozenset[str]
 
 
+def _words(text: str) -> list[str]:
+    """Words, without the random parts of signed links (they change every time a mail is
+    composed: "/unsubscribe/eyJtIjoyLCJ2IjowfQ.aw-VIw...")."""
+    return [w for w in words(text) if len(w) < 16 and not (len(w) >= 8 and _MIXED.search(w))]
+
+
 def _index(texts: Sequence[str]) -> _Index:
     shingles: set[tuple[str, ...]] = set()
     pairs: set[tuple[str, str]] = set()
     vocabulary: set[str] = set()
     for text in texts:
-        found = words(text)
+        found = _words(text)
         vocabulary.update(found)
         pairs.update(pairwise(found))
         shingles.update(tuple(found[i : i + SHINGLE]) for i in range(len(found) - SHINGLE + 1))
@@ -79,7 +86,7 @@ def _read(line: str, index: _Index) -> _Line:
     marked = _MARKERS.match(line)
     content = line[marked.end() :] if marked else line
     quoted = marked is not None or _INDENT.match(line) is not None
-    found = words(content)
+    found = _words(content)
     if not found:
         return _Line(line, content.strip(), quoted, 0, NEUTRAL)
     if len(found) >= SHINGLE:
@@ -107,6 +114,7 @@ def remove_known(text: str, sent: Sequence[SentText]) -> tuple[str, list[Trim]]:
     for start, end in _blocks(lines):
         if not _is_copy(lines, start, end):
             continue
+        start, end = _whole_quote(lines, start, end)
         if _only_history_after(lines, end):
             end = len(lines)
         start = _introduction_start(lines, start)
@@ -148,8 +156,20 @@ def _is_copy(lines: Sequence[_Line], start: int, end: int) -> bool:
     if known < MIN_UNQUOTED_WORDS:
         return False
     # Unquoted words of ours (Outlook and Yahoo paste the old message without markers)
-    # count when they run to the end of the message or an introduction stands above.
-    return _only_history_after(lines, end) or _introduction_start(lines, start) < start
+    # count only under an introduction: a member may well repeat a sentence of a digest.
+    return _introduction_start(lines, start) < start
+
+
+def _whole_quote(lines: Sequence[_Line], start: int, end: int) -> tuple[int, int]:
+    """A quoted copy of ours takes the rest of its quote with it: lines we cannot match
+    (a signed link composed anew, a client's reflowing) sit in the same quote."""
+    if not lines[start].quoted:
+        return start, end
+    while start > 0 and lines[start - 1].quoted:
+        start -= 1
+    while end < len(lines) and lines[end].quoted:
+        end += 1
+    return start, end
 
 
 def _only_history_after(lines: Sequence[_Line], end: int) -> bool:
