@@ -434,7 +434,7 @@ def classify_message(msg: Message, *, our_domain: str) -> Verdict:
             verdict = check(mail)
         except Exception as exc:
             message_id = header_value(msg, "message-id")
-            log.debug("check %s failed on %s", check.__name__, message_id, exc_info=True)
+            log.debug("check %s failed on %s: %s", check.__name__, message_id, type(exc).__name__)
             problems.append(f"{check.__name__} failed: {type(exc).__name__}")
             continue
         if verdict is not None:

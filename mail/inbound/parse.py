@@ -55,7 +55,9 @@ def read_message(raw: bytes, *, our_domain: str) -> ParsedMessage:
     except Exception as exc:  # a parser bug may degrade a message but must not lose it
         # One line, no traceback: a hostile message must not fill the logs.
         log.warning(
-            "parser failed on %s (%s); keeping the raw text", _raw_message_id(raw), exc.__class__
+            "parser failed on %s (%s); keeping the raw text",
+            _raw_message_id(raw),
+            type(exc).__name__,
         )
         defects.add(f"parser failed: {type(exc).__name__}")
         return _unparsed(raw, defects)
