@@ -21,6 +21,12 @@ MAX_REFERENCES = 100
 
 _MSG_ID = re.compile(rf"<[^<>\s]{{1,{MAX_FIELD_CHARS - 2}}}>")
 _ADDR_SPEC = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+")
+# "Name <addr>", '"Name" <addr>' or a bare addr, without specials that need real parsing.
+_SIMPLE_MAILBOX = re.compile(
+    r'\s*(?:(?P<name>"(?:[^"\\\r\n]|\\.)*"|[^"<>\[\]():;@,\\]*?)\s*'
+    r"<(?P<address>[^<>\s@\"()\[\],;:\\]+@[^<>\s@\"()\[\],;:\\]+)>"
+    r'|(?P<bare>[^<>\s@"()\[\],;:\\]+@[^<>\s@"()\[\],;:\\]+))\s*$'
+)
 _ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -104,13 +110,20 @@ def _sender(value: str | None, complain: Callable[[str], None]) -> tuple[str, st
     Read with the RFC 5322 address parser, which finds no mailbox in a From whose
     display name breaks the syntax ("Foo [THIS IS INVALID] <a@b.example>"): such a
     sender is not usable, however an address-looking string may sit in it. When the
-    header names several mailboxes, the one in angle brackets wins over a name that
-    merely holds an "@" ("Anne@Home <anne@example.com>").
+    header holds an address in angle brackets, only that can be the sender: a display
+    name that merely holds an "@" ("Anne@Home <anne@example.com>") is not.
     """
     if value is None:
         complain("no From header")
         return "", ""
     value = value[:MAX_PARSED_HEADER_CHARS]
+    simple = _SIMPLE_MAILBOX.match(value)
+    if simple:  # the common case, read without the (slow) structured parser
+        address = (simple["address"] or simple["bare"]).lower()
+        name = simple["name"] or ""
+        if name.startswith('"'):
+            name = re.sub(r"\\(.)", r"\1", name[1:-1])
+        return address, one_line(decode_header_words(name.strip()))
     try:
         parsed = policy.default.header_factory("from", value).addresses
         mailboxes = [(a.display_name, a.addr_spec.strip().lower()) for a in parsed]
@@ -118,7 +131,8 @@ def _sender(value: str | None, complain: Callable[[str], None]) -> tuple[str, st
         mailboxes = []
     usable = [(name, address) for name, address in mailboxes if _ADDR_SPEC.fullmatch(address)]
     bracketed = {address.lower() for address in _ANGLE_ADDRESS.findall(value)}
-    usable.sort(key=lambda mailbox: mailbox[1] not in bracketed)
+    if bracketed:  # a name holding an "@" is not the sender's address
+        usable = [mailbox for mailbox in usable if mailbox[1] in bracketed]
     if usable:
         address = usable[0][1]
         # The display name as written, decoded by our lenient RFC 2047 reader (the

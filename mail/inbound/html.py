@@ -145,12 +145,13 @@ class _OutOfTime(Exception):
     pass
 
 
-def html_to_text(html: str, *, budget: float = TIME_BUDGET) -> HtmlText:
+def html_to_text(html: str, *, budget: float = TIME_BUDGET, full: bool = True) -> HtmlText:
     """Readable text from an HTML body: blocks on their own lines, blockquotes as "> "
     lines, links keep their URL, script and style content never shown.
 
-    Never raises: markup too large to parse, or too slow to walk, is read by stripping
-    tags instead, and `problem` says so.
+    With `full` false only the client-marked cuts and the reply are made (the HTML
+    alternative of a text part). Never raises: markup too large to parse, or too slow
+    to walk, is read by stripping tags instead, and `problem` says so.
     """
     if len(html) > MAX_DOM_CHARS:
         text = strip_tags(html)
@@ -164,13 +165,13 @@ def html_to_text(html: str, *, budget: float = TIME_BUDGET) -> HtmlText:
         return HtmlText(text, text)
     deadline = time.perf_counter() + budget
     try:
-        full = render(root, deadline)
+        whole = render(root, deadline) if full else ""
         cuts = _cut_client_markup(root)
-        reply = render(root, deadline) if cuts else full
+        reply = render(root, deadline) if cuts else whole
     except _OutOfTime:
         text = strip_tags(html)
         return HtmlText(text, text, problem=f"HTML conversion over {budget:g}s; tags stripped")
-    return HtmlText(full, reply, tuple(cuts))
+    return HtmlText(whole, reply, tuple(cuts))
 
 
 def _parse(html: str):

@@ -156,7 +156,10 @@ _WROTE_THEN_TEXT = re.compile(
 
 def opens_with_attribution(line: str) -> bool:
     """Whether a line starts with a whole attribution and goes on with quoted text."""
-    found = _WROTE_THEN_TEXT.search(line[:MAX_MARKER_LINE])
+    head = line[:MAX_MARKER_LINE]
+    if ":" not in head or not could_open_attribution(head):
+        return False
+    found = _WROTE_THEN_TEXT.search(head)
     return found is not None and is_attribution_text(line[: found.end()].strip())
 
 
@@ -345,6 +348,8 @@ def unknown_header_block(lines: Sequence[str], start: int) -> int:
     Three or more consecutive "Label: value" lines, one holding an address and one a
     date, form a block only when a rule or a blank line stands above them.
     """
+    if ":" not in lines[start][:40] and "：" not in lines[start][:40]:
+        return start
     if start > 0 and lines[start - 1].strip() and not is_delimiter(lines[start - 1].strip()):
         return start
     index = start
@@ -367,9 +372,14 @@ _FORWARD_INTRO = re.compile(r"(?:" + _alternation(_all("forward_intros")) + r")\
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-"})
 
 
+_BANNER_STARTS = frozenset("-*_\u2010\u2011\u2012\u2013")
+
+
 def is_banner(stripped: str) -> bool:
     if len(stripped) <= 60 and _FORWARD_INTRO.match(stripped):
         return True
+    if stripped[:1] not in _BANNER_STARTS:
+        return False
     core = stripped.translate(_DASHES).strip("*_ \t")
     if not (core.startswith("--") and core.endswith("--")):
         return False

@@ -235,6 +235,7 @@ class _Piece:
     text: str  # all the text of one body part
     html: HtmlText | None  # the HTML it came from, or the HTML alternative of a text part
     is_html: bool
+    markup: str = ""  # an alternative's HTML, converted only once it is known to be needed
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ class _BodyReader:
         ]
         return _Body(full, _cap("\n\n".join(sources), None), None, attachments)
 
-    def read(self, part: Message, depth: int) -> list[_Piece]:
+    def read(self, part: Message, depth: int, in_alternative: bool = False) -> list[_Piece]:
         self.parts_seen += 1
         if self.parts_seen > MAX_MIME_PARTS or depth > MAX_MIME_DEPTH:
             self.limit = f"more than {MAX_MIME_PARTS} parts or {MAX_MIME_DEPTH} levels"
@@ -281,15 +282,18 @@ class _BodyReader:
             return []
         if part.is_multipart():
             children = [child for child in part.get_payload() if isinstance(child, Message)]
-            found = [self.read(child, depth + 1) for child in children]
-            if content_type == "multipart/alternative":
-                return _preferred_alternative(found)
+            alternative = content_type == "multipart/alternative"
+            found = [self.read(child, depth + 1, alternative) for child in children]
+            if alternative:
+                return self._preferred_alternative(found)
             return [piece for pieces in found for piece in pieces]
         # A single-part message's own text is its body even when it carries a filename.
         if _is_attachment(part) and not (depth == 0 and content_type.startswith("text/")):
             self._record_attachment(part, content_type)
             return []
         if content_type == "text/html":
+            if in_alternative:  # converted once the alternative is chosen
+                return [_Piece("", None, is_html=True, markup=self._html_markup(part))]
             return [self._html_piece(part)]
         if content_type == "text/plain":
             return [self._plain_piece(part)]
@@ -306,15 +310,42 @@ class _BodyReader:
             text = unflow(text, delsp=_param(part, "delsp").lower() == "yes")
         return _Piece(text, None, is_html=False)
 
-    def _html_piece(self, part: Message) -> _Piece:
+    def _html_markup(self, part: Message) -> str:
         html = self._decoded_text(part)
         if len(html) > MAX_HTML_CHARS:
             self.defects.add(f"HTML cut at {MAX_HTML_CHARS} characters before conversion")
             html = html[:MAX_HTML_CHARS]
-        converted = html_to_text(html)
+        return html
+
+    def _html_piece(self, part: Message | None, markup: str | None = None) -> _Piece:
+        converted = self._converted(self._html_markup(part) if markup is None else markup)
+        return _Piece(converted.full, converted, is_html=True)
+
+    def _converted(self, markup: str, *, full: bool = True) -> HtmlText:
+        converted = html_to_text(markup, full=full)
         if converted.problem:
             self.defects.add(converted.problem)
-        return _Piece(converted.full, converted, is_html=True)
+        return converted
+
+    def _preferred_alternative(self, found: list[list[_Piece]]) -> list[_Piece]:
+        """Plain text when a version has some (some clients send an empty text/plain
+        beside the real HTML), else the richest version: alternatives come simplest
+        first. A plain version keeps the HTML one beside it, read only for the quoted
+        history its markup marks."""
+        markup = next((p[0].markup for p in found if len(p) == 1 and p[0].markup.strip()), "")
+        for pieces in found:
+            if any(not piece.is_html and piece.text.strip() for piece in pieces):
+                if len(pieces) == 1 and markup:
+                    return [replace(pieces[0], html=self._converted(markup, full=False))]
+                return pieces
+        for pieces in reversed(found):
+            if len(pieces) == 1 and pieces[0].markup.strip():
+                piece = self._html_piece(None, pieces[0].markup)
+                if piece.text.strip():
+                    return [piece]
+            elif any(piece.text.strip() for piece in pieces):
+                return pieces
+        return []
 
     def _decoded_text(self, part: Message) -> str:
         decoded = decode_bytes(self._payload_bytes(part), _charset(part))
@@ -343,24 +374,6 @@ class _BodyReader:
             self.defects.add(f"undecodable part: {type(exc).__name__}")
             data = None
         return data if isinstance(data, bytes) else b""
-
-
-def _preferred_alternative(found: list[list[_Piece]]) -> list[_Piece]:
-    """Plain text when a version has some (some clients send an empty text/plain beside
-    the real HTML), else the richest version: alternatives come simplest first. A plain
-    version keeps the HTML one beside it, whose markup tells where quoted history is."""
-    html = next(
-        (pieces[0].html for pieces in found if len(pieces) == 1 and pieces[0].is_html), None
-    )
-    for pieces in found:
-        if any(not piece.is_html and piece.text.strip() for piece in pieces):
-            if len(pieces) == 1 and html is not None:
-                return [replace(pieces[0], html=html)]
-            return pieces
-    for pieces in reversed(found):
-        if any(piece.text.strip() for piece in pieces):
-            return pieces
-    return []
 
 
 def _is_attachment(part: Message) -> bool:

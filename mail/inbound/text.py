@@ -229,16 +229,25 @@ def header_values(msg: Message, name: str, charset_hint: str | None = None) -> l
     Reads the raw header lines, so a malformed header can never make the email
     package's structured parser raise here.
     """
-    wanted = name.lower()
     try:
-        items = msg.raw_items()
-        return [
-            _unfold(_decode_raw_header(value, charset_hint))
-            for key, value in items
-            if key.lower() == wanted
-        ]
+        raw = _raw_headers(msg).get(name.lower(), ())
+        return [_unfold(_decode_raw_header(value, charset_hint)) for value in raw]
     except Exception:
         return []
+
+
+def _raw_headers(msg: Message) -> dict[str, list[object]]:
+    """The message's raw header values by lower-cased name, indexed once per message
+    (the checks read the same headers many times over)."""
+    key = len(msg)  # the number of headers: a header added since makes a new index
+    cached = getattr(msg, "_kith_raw_headers", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    index: dict[str, list[object]] = {}
+    for name, value in msg.raw_items():
+        index.setdefault(name.lower(), []).append(value)
+    msg._kith_raw_headers = (key, index)  # type: ignore[attr-defined]
+    return index
 
 
 def header_value(msg: Message, name: str, charset_hint: str | None = None) -> str | None:
