@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from community import signatures
 from community.checkins import classify_checkin
 from community.models import Commitment, Member, Post
 from community.threads import clean_text
@@ -223,6 +224,9 @@ def test_digest_excerpts_carry_no_sign_off_or_signature(
         "Day three, my back is happier.",
     ]
     assert all("Carol" in text or "Product Lead" in text for text in full)  # kept untrimmed
+    dan = db.scalar(select(Member).where(Member.address == "dan@example.com"))
+    assert signatures.learned(db, dan.id)[0] == signature  # learned from his two posts
+    db.commit()
 
     clock.moment = START + timedelta(days=6, hours=17)
     enqueue_due_work()
