@@ -67,12 +67,21 @@ def understand_reply(
         return Reply("", "", ())
     trimmed = trim_text(text)
     cuts.extend(trimmed.cuts)
-    signed = trimmed.text
+    signed = _with_signature(trimmed)
     if not (context.signature or context.names):
-        return Reply(signed, signed, tuple(cuts))
-    text, found = strip_signature(signed, context.signature, context.names)
+        return Reply(trimmed.text, signed, tuple(cuts))
+    text, found = strip_signature(trimmed.text, context.signature, context.names)
     cuts.extend(found)
     return Reply(text, signed, tuple(cuts))
+
+
+def _with_signature(trimmed) -> str:
+    """The new text with the "-- " signature the text rules cut put back: what a
+    member's messages are compared by to learn their signature."""
+    signature = next((cut.text for cut in trimmed.cuts if cut.rule == "text:signature"), "")
+    if not signature or not trimmed.text:
+        return trimmed.text
+    return f"{trimmed.text}\n\n{signature}"
 
 
 def _after_html_cut(text: str, html: HtmlText, cuts: list[Trim]) -> str:

@@ -36,6 +36,7 @@ DELIMITER = "signature"  # "-- ", "____", "-----": signatures and Outlook separa
 FOOTER = "footer"  # "Sent from my iPhone" and friends
 
 MAX_TRIM_TEXT = 2000  # characters of each cut kept for `trimmed`
+_MARKER_KINDS = frozenset({QUOTE, ATTRIBUTION, BANNER, HEADER, DELIMITER, FOOTER})
 
 
 @dataclass(frozen=True)
@@ -67,21 +68,30 @@ def trim_text(text: str) -> Trimmed:
 
 
 def _cuts(lines: Sequence[str], kinds: Sequence[str], kept: set[int]) -> tuple[Trim, ...]:
-    """Runs of removed lines, each named by the kind of its first non-blank line."""
+    """Runs of removed lines, each named by the kind of its first non-blank line; a
+    marker of another kind (the attribution under a signature) starts a new run."""
     cuts: list[Trim] = []
     run: list[int] = []
-    for index in [*range(len(lines)), len(lines)]:
-        removed = index < len(lines) and index not in kept
-        if removed:
-            run.append(index)
-            continue
+
+    def close() -> None:
         content = [i for i in run if lines[i].strip()]
         if content:
             rule = kinds[content[0]]
             rule = "text:" + ("new-text" if rule in (TEXT, BLANK) else rule)
             body = "\n".join(lines[content[0] : content[-1] + 1])
             cuts.append(Trim(rule, body[:MAX_TRIM_TEXT]))
-        run = []
+        run.clear()
+
+    for index in range(len(lines)):
+        if index in kept:
+            close()
+            continue
+        kind = kinds[index]
+        first = next((kinds[i] for i in run if lines[i].strip()), None)
+        if first is not None and kind in _MARKER_KINDS and kind != first:
+            close()
+        run.append(index)
+    close()
     return tuple(cuts)
 
 
