@@ -150,7 +150,7 @@ def render(root, deadline: float = float("inf")) -> str:
             writer.write(element.text or "")
         else:
             if not (tag in INVISIBLE or is_hidden(element)):
-                _close(writer, tag, lists, links, zero_margins)
+                _close(writer, element, tag, lists, links, zero_margins)
             elif tag == "a":
                 links.pop()
             writer.write(element.tail or "")
@@ -180,7 +180,7 @@ def _open(writer: _Writer, element, tag: str, lists, links, zero_margins: bool) 
     elif tag == "blockquote":
         writer.paragraph()
         writer.depth += 1
-    elif tag == "p" and (zero_margins or _margin_zero(element)):
+    elif tag == "p" and _is_line(element, zero_margins):
         writer.block()
     elif tag in _PARAGRAPHS:
         writer.paragraph()
@@ -199,7 +199,7 @@ def _open(writer: _Writer, element, tag: str, lists, links, zero_margins: bool) 
         links.append(_link_suffix(element))
 
 
-def _close(writer: _Writer, tag: str, lists, links, zero_margins: bool) -> None:
+def _close(writer: _Writer, element, tag: str, lists, links, zero_margins: bool) -> None:
     if tag == "a":
         suffix = links.pop() if links else ""
         if suffix:
@@ -214,7 +214,7 @@ def _close(writer: _Writer, tag: str, lists, links, zero_margins: bool) -> None:
     elif tag == "blockquote":
         writer.paragraph()
         writer.depth = max(0, writer.depth - 1)
-    elif tag == "p" and zero_margins:
+    elif tag == "p" and _is_line(element, zero_margins):
         writer.block()
     elif tag in _PARAGRAPHS:
         if tag == "pre":
@@ -222,6 +222,16 @@ def _close(writer: _Writer, tag: str, lists, links, zero_margins: bool) -> None:
         writer.paragraph()
     elif tag in _BLOCKS:
         writer.block()
+
+
+def _is_line(paragraph, zero_margins: bool) -> bool:
+    """A paragraph without margins: one line, no blank line around it. Word's MsoNormal
+    style has none, even where a client dropped the style block that says so."""
+    return (
+        zero_margins
+        or "msonormal" in (paragraph.get("class") or "").lower()
+        or _margin_zero(paragraph)
+    )
 
 
 def _margin_zero(element) -> bool:
