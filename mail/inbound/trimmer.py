@@ -12,6 +12,7 @@ from .markers import (
     MAX_HEADER_SCAN,
     MAX_MARKER_LINE,
     attribution_span,
+    ends_with_wrote,
     header_blocks,
     is_attribution_text,
     is_banner,
@@ -277,6 +278,7 @@ def _select(lines: Sequence[str], kinds: Sequence[str], ends: Sequence[int]) -> 
             end = _quote_block_end(kinds, index)
             if not _next_is(kinds, end, TEXT):
                 more_quotes_after = True  # the history under the last answer
+                _drop_wrote_line(lines, keep)
                 break
             quote_blocks.append((index, end))
             keep.extend(range(index, end))
@@ -286,6 +288,17 @@ def _select(lines: Sequence[str], kinds: Sequence[str], ends: Sequence[int]) -> 
         else:
             break  # attribution over history, banner, header block, delimiter or footer
     return _drop_quoted_history(lines, keep, quote_blocks, introduced, more_quotes_after)
+
+
+def _drop_wrote_line(lines: Sequence[str], keep: list[int]) -> None:
+    """"Anne Example wrote:" right above the history being cut goes with it, even
+    without the date or address a sentence like "As Bart wrote:" lacks too (that one
+    introduces a quote the sender answers below, which is kept)."""
+    last = len(keep)
+    while last and not lines[keep[last - 1]].strip():
+        last -= 1
+    if last and len(keep) - last <= 1 and ends_with_wrote(lines[keep[last - 1]].strip()):
+        del keep[last - 1 :]
 
 
 def _introduces_inline_quote(kinds: Sequence[str], after_attribution: int) -> bool:

@@ -54,3 +54,32 @@ def test_a_member_message_too_deep_to_read_is_held_for_the_host(server, ready, d
     db.commit()
     assert "nested MIME containers" in held.reason
     assert [r.rcpt_tos for r in relay.received] == [["hana@example.com"]]  # the host only
+
+
+def test_mail_parse_json_names_what_was_trimmed_and_why_mail_is_rejected(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    reply = tmp_path / "reply.eml"
+    reply.write_bytes(
+        b"From: Bart <bart@example.org>\r\nTo: circle@kith.example\r\nSubject: Re: x\r\n\r\n"
+        b"Count me in.\r\n\r\nOn Tue, 3 Mar 2026 at 09:12, Anne <anne@example.com> wrote:\r\n"
+        b"> Who is coming?\r\n"
+    )
+    unusable = tmp_path / "unusable.eml"
+    unusable.write_bytes(b"To: circle@kith.example\r\nSubject: Hi\r\n\r\nHello.\r\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "web.cli", "mail", "parse", str(reply), str(unusable), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "KITH_DATA_DIR": str(tmp_path / "d")},
+    )
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert (first["kind"], first["reply"]) == ("post", "Count me in.")
+    assert [t["rule"] for t in first["trimmed"]] == ["text:attribution", "text:quote"]
+    assert first["trimmed"][1]["text"] == "> Who is coming?"
+    assert second["kind"] == "reject" and second["reason"].startswith("no usable sender")
+    assert out.stderr == ""

@@ -559,3 +559,8 @@ def test_a_sent_from_my_sentence_is_prose(line):
 )
 def test_device_and_app_footers_end_the_new_text(footer):
     assert extract_reply(f"On my way.\n\n{footer}\n\n> Where are you?\n") == "On my way."
+
+
+def test_a_bare_wrote_line_above_the_cut_history_goes_with_it():
+    assert extract_reply("Yes.\n\nAnne Example wrote:\n> Are you coming?\n") == "Yes."
+    assert extract_reply("Yes.\nAnne Example kirjoitti:\n\n> Tuletko?\n") == "Yes."
