@@ -17,16 +17,18 @@ from itertools import pairwise
 
 from community.incoming import SentText, Trim
 
-from .markers import (
+from .attributions import (
     EMAIL,
     MAX_ATTRIBUTION_LINES,
     could_open_attribution,
     ends_with_wrote,
     has_date,
+    join_wrapped,
+)
+from .markers import (
     header_kind,
     is_banner,
     is_delimiter,
-    join_wrapped,
 )
 from .words import words
 

@@ -1,16 +1,15 @@
-"""Line-level markers of quoted history, compiled from the language tables.
-
-Quote prefixes, "On ... wrote:" attributions (with a structural fallback for languages
-the tables lack), embedded header blocks, "Original Message" banners, signature
-delimiters and device footers. Every pattern is anchored and bounded so that a
-megabyte of hostile text stays linear.
+"""Line-level markers of quoted history besides attributions, compiled from the language
+tables: embedded header blocks, "Original Message" banners, signature delimiters and
+device footers. Every pattern is anchored and bounded so that a megabyte of hostile
+text stays linear.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from .attributions import EMAIL, MAX_MARKER_LINE, has_date
 from .languages import (
     APPS,
     DEVICES,
@@ -20,231 +19,7 @@ from .languages import (
     SENT_VERBS,
     phrases,
 )
-
-# Lines longer than these are prose, never markers; the limits keep every regex cheap.
-MAX_MARKER_LINE = 300
-MAX_CONTINUATION = 200
-MAX_ATTRIBUTION_LINES = 4  # Gmail and Outlook wrap "On ... wrote:" over up to four lines
-MAX_ATTRIBUTION_BLANKS = 3
-
-
-def _alternation(words: Iterable[str]) -> str:
-    """A regex alternation of phrases, longest first, spaces matching any whitespace."""
-    unique = sorted(set(words), key=len, reverse=True)
-    return "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in unique)
-
-
-def _is_cjk(word: str) -> bool:
-    return bool(word) and ord(word[0]) >= 0x2E80  # no word boundaries in CJK scripts
-
-
-def _all(attribute: str) -> list[str]:
-    return [p for language in LANGUAGES for p in phrases(getattr(language, attribute))]
-
-
-# -- quotes ------------------------------------------------------------------------------
-
-# ">" quoting, plus Supercite-style initials ("C> ...") used by Emacs and old Usenet readers.
-_QUOTE = re.compile(r"\s*(?:[A-Za-z]{1,3})?>")
-_QUOTE_PREFIX = re.compile(r"\s*(?:[A-Za-z]{1,3}>)?[\s>]*")
-
-
-def is_quote(line: str) -> bool:
-    return _QUOTE.match(line) is not None
-
-
-def unquote(line: str) -> str:
-    """The quoted line without its markers, e.g. '>> On ... wrote:' -> 'On ... wrote:'."""
-    found = _QUOTE_PREFIX.match(line)
-    return line[found.end() if found else 0 :].strip()
-
-
-# -- attribution lines -------------------------------------------------------------------
-
-_WROTE = _all("wrote")
-_WROTE_AT_END = re.compile(
-    r"(?:(?<!\w)(?:"
-    + _alternation(w for w in _WROTE if not _is_cjk(w))
-    + r")|"
-    + _alternation(w for w in _WROTE if _is_cjk(w))
-    + r")"
-    # Gmail in Hungarian adds the date after the verb: "... ezt írta (időpont: ...):".
-    + r"(?:\s*\([^()]{0,100}\))?\s*[:：]$",
-    re.IGNORECASE,
-)
-# German, Dutch and Scandinavian clients put the verb before the name:
-# "Am 3. März 2026 um 09:12 schrieb Anne <...>:", and Lotus Notes writes
-# "Anne <anne@example.com> wrote on 03/03/2026 09:12:".
-_WROTE_IN_MIDDLE = re.compile(
-    r"(?<!\w)(?:" + _alternation(_all("wrote_before_name")) + r")(?!\w)", re.IGNORECASE
-)
-# Horde and other webmails lead with the verb: "Quoting Anne <anne@example.com>:".
-_QUOTING = re.compile(r"(?:" + _alternation(_all("quoting")) + r")\s[^:：]{1,120}[:：]$", re.I)
-_OPENERS = _all("openers")
-_OPENING_WORD = re.compile(r"(?:" + _alternation(_OPENERS) + r")\s", re.IGNORECASE)
-# A capitalised opening word on a continuation line starts a new attribution instead.
-_FRESH_OPENING = re.compile(r"(?:" + _alternation(o for o in _OPENERS if o[:1].isupper()) + r")\s")
-# "вт, 3 мар." / "mar. 3 mars": a short weekday, a comma, then the date.
-_OPENING_WEEKDAY = re.compile(r"\w{1,12}\.?,\s*\d")
-_TIME_OR_DATE = re.compile(r"\d{1,2}[:.h]\d{2}(?!\d)|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-_NUMBER = re.compile(r"\d+")
-# An email address, found from its "@" so that the search stays linear.
-EMAIL = re.compile(r"[\w.+-]@[\w-]+\.\w")
-_ADDRESS = r"<[^<>\s@]+@[^<>\s]+>"
-# Gmail in Russian, Ukrainian and Japanese leaves the verb out: "вт, 3 мар. 2026 г. в 09:12,
-# Anne <anne@example.com>:" / "2026年3月3日(火) 9:12 Anne <anne@example.com>:".
-_GMAIL_NO_VERB = re.compile(r"(?:\d|\w{1,12}\.?,\s*\d)[^<>]{0,200}" + _ADDRESS + r"\s*[:：]$")
-# Gmail with ISO dates: "2026-03-03 09:12 GMT+01:00 Anne <anne@example.com>:", sometimes
-# with the address lost; and older Gmail: "2026/3/3 Anne <anne@example.com>".
-_GMAIL_ISO = re.compile(
-    r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}\s+GMT[+-]\d{1,2}:?\d{2}\s+"
-    r"(?:[^<>:]{1,80}|[^<>]{0,80}" + _ADDRESS + r"\s*[:：]?)$"
-)
-_GMAIL_SLASH = re.compile(r"\d{4}/\d{1,2}/\d{1,2}\s+[^<>]{1,80}" + _ADDRESS + r"\s*[:：]?$")
-# A popular mutt/slrn format: "* Anne <anne@example.com> [2026-03-03 09:12]:".
-_STARRED = re.compile(r"\*\s[^<>]{1,80}" + _ADDRESS + r"\s*\[[^\[\]]{4,40}\]\s*:$")
-
-
-def has_date(text: str) -> bool:
-    """A time, a numeric date, or a year with a day beside it ("21 de noviembre de 2013");
-    a bare year ("In 2019 I wrote:") is a sentence, not a client's attribution."""
-    if _TIME_OR_DATE.search(text):
-        return True
-    return _YEAR.search(text) is not None and len(_NUMBER.findall(text)) >= 2
-
-
-def is_attribution_text(text: str) -> bool:
-    """Whether one (already joined) line reads as an 'On <date>, <someone> wrote:' line."""
-    if len(text) > MAX_MARKER_LINE + MAX_CONTINUATION:
-        return False
-    if text.endswith((":", "：")) and _is_colon_attribution(text):
-        return True
-    if text[:1].isdigit() and (_GMAIL_ISO.match(text) or _GMAIL_SLASH.match(text)):
-        return True
-    # Zoho wraps the whole line in dashes: "---- On Tue, 03 Mar 2026 Anne wrote ----".
-    if text.startswith("--") and text.endswith("--"):
-        inner = text.strip("-").strip()
-        return bool(inner) and is_attribution_text(inner.rstrip(":") + ":")
-    return False
-
-
-def _is_colon_attribution(text: str) -> bool:
-    ending = _WROTE_AT_END.search(text)
-    if ending:
-        before = text[: ending.start()]
-        # A date or an address tells a client's line from a sentence like "Bart wrote:".
-        if len(before.strip()) >= 2 and (EMAIL.search(before) or has_date(before)):
-            return True
-    in_middle = _WROTE_IN_MIDDLE.search(text) and has_date(text)
-    if in_middle and (EMAIL.search(text) or _OPENING_WORD.match(text)):
-        return True
-    if _QUOTING.match(text) and EMAIL.search(text):
-        return True
-    if _GMAIL_NO_VERB.match(text) or _STARRED.match(text):
-        return has_date(text)
-    return False
-
-
-# Yahoo Mail for Android writes the attribution and the quoted text on one line:
-# "On Tue, 3 Mar 2026 at 9:12, Anne<anne@example.com> wrote:   Here are the photos".
-_WROTE_THEN_TEXT = re.compile(
-    r"(?<!\w)(?:" + _alternation(w for w in _WROTE if not _is_cjk(w)) + r")\s*:(?=\s+\S)",
-    re.IGNORECASE,
-)
-
-
-def opens_with_attribution(line: str) -> bool:
-    """Whether a line starts with a whole attribution and goes on with quoted text."""
-    head = line[:MAX_MARKER_LINE]
-    if ":" not in head or not could_open_attribution(head):
-        return False
-    found = _WROTE_THEN_TEXT.search(head)
-    return found is not None and is_attribution_text(line[: found.end()].strip())
-
-
-def ends_with_wrote(text: str) -> bool:
-    """Whether a line ends with a "wrote:" verb of any language in the tables."""
-    return len(text) <= MAX_MARKER_LINE + MAX_CONTINUATION and bool(_WROTE_AT_END.search(text))
-
-
-def looks_like_unknown_attribution(text: str) -> bool:
-    """The structural fallback for languages the tables lack: a short line ending in a
-    colon that holds an address or a date. Only trusted right above quoted text or a
-    header block, where a sentence of the sender's rarely stands."""
-    if len(text) > MAX_MARKER_LINE or not text.endswith((":", "：")):
-        return False
-    return EMAIL.search(text) is not None or has_date(text)
-
-
-def could_open_attribution(line: str) -> bool:
-    """Whether a line may be the first of an attribution that the client wrapped."""
-    return bool(
-        line[:1].isdigit()
-        or ("@" in line and EMAIL.search(line))
-        or line.startswith("--")
-        or _OPENING_WORD.match(line)
-        or _OPENING_WEEKDAY.match(line)
-    )
-
-
-def _is_fragment(part: str) -> bool:
-    """A scrap of a wrapped address ('<', 'mailto:...', '> wrote:'), not a sentence."""
-    return len(part) <= 40 and not part.endswith((".", "!", "?"))
-
-
-def join_wrapped(parts: Sequence[str]) -> str:
-    """Undo a client's wrapping: 'Anne <' + 'anne@example.com>' -> 'Anne <anne@example.com>'."""
-    text = " ".join(parts)
-    text = re.sub(r"<\s+", "<", text)
-    text = re.sub(r"\s+>", ">", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def attribution_span(
-    lines: Sequence[str], start: int, quoted: bool = False, limit: int | None = None
-) -> int:
-    """How many lines form an attribution opening at `start` (0 if none does).
-
-    Clients wrap the line over up to four lines, and HTML-to-text conversion can leave blank
-    lines between the pieces of a linked address. With `quoted`, the attribution is looked
-    for inside a quote (Apple Mail puts it there), and it may not run past `limit`.
-    """
-    first = unquote(lines[start]) if quoted else lines[start].strip()
-    if not first or len(first) > MAX_MARKER_LINE:
-        return 0
-    if is_attribution_text(first):
-        return 1
-    if not could_open_attribution(first):
-        return 0
-    parts = [first]
-    blanks = 0
-    stop = len(lines) if limit is None else min(limit, len(lines))
-    for index in range(start + 1, stop):
-        raw = lines[index]
-        looks_quoted = is_quote(raw)
-        if quoted and not looks_quoted:
-            return 0
-        part = unquote(raw) if quoted else raw.strip()
-        if not part:
-            blanks += 1
-            if blanks > MAX_ATTRIBUTION_BLANKS:
-                return 0
-            continue
-        if len(parts) == MAX_ATTRIBUTION_LINES or len(part) > MAX_CONTINUATION:
-            return 0
-        if (blanks and not _is_fragment(part)) or _FRESH_OPENING.match(part):
-            return 0  # a new paragraph or a later attribution: not ours to swallow
-        # Gmail can leave the tail of a wrapped address as "> wrote:" or ">:".
-        if looks_quoted and not quoted and len(part) > 20:
-            return 0
-        parts.append(part)
-        if is_attribution_text(join_wrapped(parts)):
-            return index - start + 1
-        if looks_quoted and not quoted:
-            return 0
-    return 0
-
+from .quoting_marks import alternation, phrases_of
 
 # -- embedded header blocks ---------------------------------------------------------------
 
@@ -256,7 +31,7 @@ HEADER_KIND = {
 }
 # "From: Anne", "De : Anne" (French spacing), "*From:* Anne" (Outlook's bold, as text).
 _HEADER_LINE = re.compile(
-    r"[ \t]*[*_]*(?P<name>" + _alternation(HEADER_KIND) + r")[*_]*[ \t]*[:：][*_]*(?:\s|$)",
+    r"[ \t]*[*_]*(?P<name>" + alternation(HEADER_KIND) + r")[*_]*[ \t]*[:：][*_]*(?:\s|$)",
     re.IGNORECASE,
 )
 # A label of a language the tables lack: one to three words, then a colon and a value.
@@ -366,8 +141,10 @@ def unknown_header_block(lines: Sequence[str], start: int) -> int:
 
 # -- banners, delimiters and footers ------------------------------------------------------
 
-_BANNER_WORD = re.compile(_alternation(_all("banner_words")), re.IGNORECASE)
-_FORWARD_INTRO = re.compile(r"(?:" + _alternation(_all("forward_intros")) + r")\s*[:：]?$", re.I)
+_BANNER_WORD = re.compile(alternation(phrases_of("banner_words")), re.IGNORECASE)
+_FORWARD_INTRO = re.compile(
+    r"(?:" + alternation(phrases_of("forward_intros")) + r")\s*[:：]?$", re.I
+)
 # Proton writes its banner with U+2010 hyphens, others with en and em dashes.
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-"})
 
@@ -403,7 +180,7 @@ def is_delimiter(stripped: str) -> bool:
 
 
 _APP = (
-    r"\[?(?:" + _alternation(phrases(APPS)) + r"|mobil\w*"
+    r"\[?(?:" + alternation(phrases(APPS)) + r"|mobil\w*"
     r"|(?:mail|e-?mail|e-post|posta|poczta|correo|courrier)(?:\]\(\S*\))?"
     r" (?:for|für|pour|para|per|voor|för|dla|для|til) windows)\b"
 )
@@ -417,9 +194,9 @@ _FOOTER = re.compile(
 # to the committee last week." is a sentence.
 _APP_FOOTER = re.compile(
     r"(?:"
-    + _alternation(phrases(SENT_VERBS))
+    + alternation(phrases(SENT_VERBS))
     + r") (?:"
-    + _alternation(phrases(SENT_PREPOSITIONS))
+    + alternation(phrases(SENT_PREPOSITIONS))
     + r")"
     r" (?:l'|(?:der|dem|la|el|o|the) )?(?:all[- ]new )?" + _APP,
     re.IGNORECASE,

@@ -7,24 +7,25 @@ from dataclasses import dataclass
 
 from community.incoming import Trim
 
-from .markers import (
+from .attributions import (
     MAX_ATTRIBUTION_LINES,
-    MAX_HEADER_SCAN,
     MAX_MARKER_LINE,
     attribution_span,
     ends_with_wrote,
-    header_blocks,
     is_attribution_text,
-    is_banner,
-    is_delimiter,
-    is_footer,
-    is_quote,
     join_wrapped,
     looks_like_unknown_attribution,
     opens_with_attribution,
-    unknown_header_block,
-    unquote,
 )
+from .markers import (
+    MAX_HEADER_SCAN,
+    header_blocks,
+    is_banner,
+    is_delimiter,
+    is_footer,
+    unknown_header_block,
+)
+from .quoting_marks import is_quote, unquote
 
 # Line kinds, decided one line (or one wrapped group of lines) at a time.
 BLANK = "blank"
@@ -291,7 +292,7 @@ def _select(lines: Sequence[str], kinds: Sequence[str], ends: Sequence[int]) -> 
 
 
 def _drop_wrote_line(lines: Sequence[str], keep: list[int]) -> None:
-    """"Anne Example wrote:" right above the history being cut goes with it, even
+    """ "Anne Example wrote:" right above the history being cut goes with it, even
     without the date or address a sentence like "As Bart wrote:" lacks too (that one
     introduces a quote the sender answers below, which is kept)."""
     last = len(keep)
