@@ -16,7 +16,7 @@ from .align import align
 from .html import HtmlText
 from .known import remove_known
 from .signatures import strip_signature
-from .trimmer import drop_trailing_attribution, normalise_line_endings, trim_text
+from .trimmer import Trimmed, drop_trailing_attribution, normalise_line_endings, trim_text
 
 __all__ = ["Reply", "extract_reply", "normalise_line_endings", "understand_reply"]
 
@@ -75,7 +75,7 @@ def understand_reply(
     return Reply(text, signed, tuple(cuts))
 
 
-def _with_signature(trimmed) -> str:
+def _with_signature(trimmed: Trimmed) -> str:
     """The new text with the "-- " signature the text rules cut put back: what a
     member's messages are compared by to learn their signature."""
     signature = next((cut.text for cut in trimmed.cuts if cut.rule == "text:signature"), "")

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from community.incoming import Trim
 
+from .attributions import EMAIL
 from .languages import LANGUAGES, phrases
-from .markers import EMAIL, is_delimiter
+from .markers import is_delimiter
 
 MAX_SIGNATURE_LINES = 8
 MAX_SIGNATURE_CHARS = 600
