@@ -126,8 +126,22 @@ def remove_known(text: str, sent: Sequence[SentText]) -> tuple[str, list[Trim]]:
         cuts.append(Trim(label, body[:MAX_TRIM_TEXT]))
     if not cuts:
         return text, []
+    _close_seams(lines, removed)
     kept = [line.text for line, gone in zip(lines, removed, strict=True) if not gone]
     return "\n".join(kept).strip("\n"), cuts
+
+
+def _close_seams(lines: Sequence[_Line], removed: list[bool]) -> None:
+    """Where a copy was cut between two paragraphs, one blank line stays, not two."""
+    for number in range(1, len(lines)):
+        if removed[number - 1] and not removed[number] and not lines[number].content:
+            start = number - 1
+            while start >= 0 and removed[start]:
+                start -= 1
+            if start < 0 or not lines[start].content:
+                while number < len(lines) and not lines[number].content and not removed[number]:
+                    removed[number] = True
+                    number += 1
 
 
 def _blocks(lines: Sequence[_Line]) -> list[tuple[int, int]]:

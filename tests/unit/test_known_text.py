@@ -103,7 +103,7 @@ def test_answers_between_quoted_parts_of_a_prompt_stay():
         "> Small and specific works best: something you'll\n> be able to answer with a yes "
         "or a no.\n\nDone by Thursday, then.\n"
     )
-    assert cut(email) == "The chapter outline.\n\n\nDone by Thursday, then."
+    assert cut(email) == "The chapter outline.\n\nDone by Thursday, then."
 
 
 def test_unquoted_words_of_ours_without_an_introduction_stay():
