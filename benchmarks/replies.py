@@ -1,8 +1,11 @@
-"""Score reply extraction on the shared reply-trimmer corpus: accuracy, speed and memory.
+"""Score reply extraction: accuracy on two corpora, speed and memory.
 
 Run from the repository root:  python -m benchmarks.replies [--corpus PATH] [--verbose]
-The corpus is looked up in --corpus, then $KITH_REPLY_CORPUS, then
-../shared/corpora/reply-trimmer next to the repository.
+
+1. The shared reply-trimmer corpus (plain bodies), looked up in --corpus, then
+   $KITH_REPLY_CORPUS, then ../shared/corpora/reply-trimmer next to the repository.
+2. Kith's own multi-client corpus (tests/fixtures/corpus: raw messages, plain and HTML),
+   read through parse_message as `kith mail parse` reads a file, scored per family.
 """
 
 from __future__ import annotations
@@ -17,11 +20,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from community.incoming import MailKind
+from mail.inbound.parse import parse_message
 from mail.inbound.replies import extract_reply
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "reply-trimmer"
 ENV_VAR = "KITH_REPLY_CORPUS"
+OWN_CORPUS = REPO_ROOT / "tests" / "fixtures" / "corpus"
+OWN_KINDS = {"automated": MailKind.AUTO_REPLY, "unusable": MailKind.REJECT}
+KNOWN_FAILING = "known-failing"
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,75 @@ def report(outcomes: Sequence[Outcome], emails: Sequence[str], repeat: int, verb
     print(memory)
 
 
+@dataclass(frozen=True)
+class RawCase:
+    family: str
+    name: str
+    raw: bytes
+    kind: MailKind
+    expected: str | None  # None: only the kind is scored
+
+
+def load_own_cases(corpus: Path) -> list[RawCase]:
+    cases = []
+    for path in sorted(corpus.glob("*/*.eml")):
+        family = path.parent.name
+        expected_path = path.with_name(path.stem + ".expected.txt")
+        expected = read_text(expected_path) if expected_path.is_file() else None
+        kind = OWN_KINDS.get(family, MailKind.POST)
+        cases.append(RawCase(family, path.stem, path.read_bytes(), kind, expected))
+    return cases
+
+
+def own_passed(case: RawCase) -> tuple[bool, str]:
+    mail = parse_message(case.raw, our_domain="kith.example")
+    if mail.kind is not case.kind:
+        return False, f"kind {mail.kind.value}, wanted {case.kind.value}"
+    if case.expected is not None and normalise(mail.reply) != normalise(case.expected):
+        return False, "reply differs"
+    return True, ""
+
+
+def report_own(cases: Sequence[RawCase], repeat: int, verbose: bool) -> None:
+    families: dict[str, list[bool]] = {}
+    failing = []
+    for case in cases:
+        ok, why = own_passed(case)
+        families.setdefault(case.family, []).append(ok)
+        if not ok and case.family != KNOWN_FAILING:
+            failing.append(f"{case.family}/{case.name} ({why})")
+    print(f"\n== Kith's multi-client corpus ({OWN_CORPUS.relative_to(REPO_ROOT)})")
+    for family, results in sorted(families.items()):
+        label = f"{family} (expected to fail)" if family == KNOWN_FAILING else family
+        print(f"  {label:<34} {sum(results):>3}/{len(results):<3}")
+    scored = [
+        ok for family, results in families.items() if family != KNOWN_FAILING for ok in results
+    ]
+    passed = sum(scored)
+    print(f"exact matches: {passed}/{len(scored)} = {100 * passed / max(1, len(scored)):.1f}%")
+    if failing:
+        print(
+            "failing:",
+            "; ".join(failing) if verbose else ", ".join(f.split(" (")[0] for f in failing),
+        )
+    raws = [case.raw for case in cases]
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for raw in raws:
+            parse_message(raw, our_domain="kith.example")
+    elapsed = time.perf_counter() - start
+    rate = len(raws) * repeat / elapsed if elapsed > 0 else float("inf")
+    print(f"throughput: {rate:,.0f} messages/s through parse_message ({repeat} passes)")
+    tracemalloc.start()
+    try:
+        for raw in raws:
+            parse_message(raw, our_domain="kith.example")
+        peak = tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
+    print(f"peak memory: {peak:,.1f} KiB traced during one pass")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", help=f"corpus directory (default: ${ENV_VAR} or sibling)")
@@ -176,15 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     corpus = find_corpus(args.corpus)
-    if not (corpus / "emails").is_dir():
-        print(f"reply corpus not found at {corpus}; pass --corpus PATH or set ${ENV_VAR}.")
-        print("nothing to score.")
-        return 0
-    cases = load_cases(corpus)
-    if not cases:
-        print(f"no cases (emails/NAME.txt with trimmed/NAME.txt) under {corpus}.")
-        return 0
-    report(score(cases), [case.email for case in cases], max(1, args.repeat), args.verbose)
+    print(f"== shared reply-trimmer corpus ({corpus})")
+    cases = load_cases(corpus) if (corpus / "emails").is_dir() else []
+    if cases:
+        report(score(cases), [case.email for case in cases], max(1, args.repeat), args.verbose)
+    else:
+        print(f"not found at {corpus}; pass --corpus PATH or set ${ENV_VAR}. Skipped.")
+    report_own(load_own_cases(OWN_CORPUS), max(1, args.repeat // 4), args.verbose)
     return 0
 
 

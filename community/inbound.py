@@ -97,6 +97,8 @@ def file_message(
         return _file_bounce(ctx, recipients)
     if mail.kind == MailKind.AUTO_REPLY:
         return Filed(InboundStatus.DISCARDED, f"auto-reply: {mail.reason}")
+    if mail.kind == MailKind.REJECT:  # no usable sender or no body: nobody to answer
+        return Filed(InboundStatus.DISCARDED, f"rejected: {mail.reason}")
     results += [_file_for(ctx, r) for r in one_per_destination(recipients)]
     if not results:
         return Filed(InboundStatus.DISCARDED, "no recipient of ours")
@@ -155,6 +157,8 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
     earlier = _filed_before(ctx, community)
     if earlier is not None:
         return Filed(InboundStatus.DISCARDED, f"already filed in {community.slug} as #{earlier}")
+    if ctx.mail.hold_reason:  # too large or deep to read whole: the host decides
+        return hold(ctx, community, recipient, None, ctx.mail.hold_reason)
     thread: Thread | None = None
     hold_reason = ""
     if recipient.kind == RecipientKind.REPLY:

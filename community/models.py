@@ -410,3 +410,17 @@ class DigestRun(Base):
     preview_sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberSignature(Base):
+    """What Kith learned from a member's mail: their signature, and how their last message
+    ended (the next one is compared with it)."""
+
+    __tablename__ = "member_signatures"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[str] = mapped_column(Text, default="")
+    tail: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(_tz())

@@ -7,10 +7,12 @@ import logging
 from community import mailstore, outbox
 from community.db import transaction
 from community.inbound import file_message
-from community.models import InboundMessage
-from mail.inbound.parse import parse_message
+from community.incoming import MailKind, ReplyContext
+from community.models import InboundMessage, InboundStatus
+from mail.inbound.parse import read_message
 
 from . import queues
+from .replies import Sender, learn_signature, reply_context
 from .runtime import now, runtime
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,9 @@ def process_one(inbound_id: int) -> str:
             row = mailstore.claim_for_processing(session, inbound_id)
             if row is None:
                 return "skipped"
-            mail = parse_message(row.raw, our_domain=rt.settings.domain)
+            parsed = read_message(row.raw, our_domain=rt.settings.domain)
+            context, sender = _context(rt, session, parsed, row)
+            mail = parsed.understand(context)
             filed = file_message(
                 session,
                 row,
@@ -57,6 +61,8 @@ def process_one(inbound_id: int) -> str:
                 now=now(),
                 operator_address=rt.settings.operator_address,
             )
+            if sender and mail.kind is MailKind.POST and filed.status == InboundStatus.PROCESSED:
+                learn_signature(session, sender, mail.signed_reply, now())
             row.status, row.outcome, row.processed_at = filed.status, filed.note, now()
             row.attempts += 1
             log.info("inbound #%s %s: %s (%s)", row.id, mail.message_id, filed.status, filed.note)
@@ -70,6 +76,18 @@ def process_one(inbound_id: int) -> str:
         raise
     queues.enqueue_delivery(rt.settings, ids)
     return filed.status.value
+
+
+def _context(rt, session, parsed, row) -> tuple[ReplyContext, Sender | None]:
+    """Our own mail first: what Kith sent the sender tells what their reply quotes. A
+    failure here costs only that knowledge (the reply is read without it), never the
+    message; the savepoint keeps the transaction usable."""
+    try:
+        with session.begin_nested():
+            return reply_context(session, rt.settings, rt.signer, parsed, row.rcpt_tos, now())
+    except Exception as exc:
+        log.warning("inbound #%s: reading without context (%s)", row.id, type(exc).__name__)
+        return ReplyContext(), None
 
 
 def sweep() -> int:

@@ -310,6 +310,9 @@ def mail_parse(ctx, files, as_json, domain) -> None:
             "bounced_recipients": list(m.bounced_recipients),
             "bounce_permanent": m.bounce_permanent,
             "defects": list(m.defects),
+            # What was cut from full_text to give reply, and by which rule.
+            "trimmed": [{"rule": t.rule, "text": t.text} for t in m.trimmed],
+            "hold_reason": m.hold_reason,
         }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))

@@ -1,29 +1,28 @@
-"""Raw RFC 5322 bytes to an IncomingMail: headers, body text, attachments and kind."""
+"""Raw RFC 5322 bytes to an IncomingMail: headers, body text, attachments and kind.
+
+Reading (`read_message`) and understanding (`ParsedMessage.understand`) are two steps,
+so that the caller can look up what Kith knows about the sender in between.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy
-from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
-from community.incoming import Attachment, IncomingMail, MailKind
+from community.incoming import Attachment, IncomingMail, MailKind, ReplyContext
 
-from .classify import classify_message
-from .text import (
-    decode_bytes,
-    decode_header_words,
-    header_value,
-    header_values,
-    html_to_text,
-    tidy_text,
-    unflow,
-)
+from .classify import Verdict, classify_message
+from .envelope import prepare
+from .headers import MAX_PARSED_HEADER_CHARS, NO_HEADERS, Headers, one_line, read_headers
+from .html import HtmlText, html_to_text
+from .replies import Reply, understand_reply
+from .text import decode_bytes, decode_header_words, header_value, tidy_text, unflow
 
 log = logging.getLogger(__name__)
 
@@ -32,34 +31,95 @@ MAX_HTML_CHARS = 4_000_000  # markup read before conversion (inline styles bloat
 MAX_MIME_DEPTH = 20
 MAX_MIME_PARTS = 500
 MAX_DEFECTS = 30
-# Longest header value handed to the email package's structured header parser, whose
-# cost grows with the square of the length on some inputs (200 KB of "<a@b> " in a
-# Content-Type takes minutes) and which recurses once per nested "(".
-MAX_PARSED_HEADER_CHARS = 4_000
-MAX_FIELD_CHARS = 998  # RFC 5322's line limit: ids, subject and name never need more
-MAX_REFERENCES = 100
-
-_MSG_ID = re.compile(rf"<[^<>\s]{{1,{MAX_FIELD_CHARS - 2}}}>")
-_ADDR_SPEC = re.compile(r"[^@\s<>]+@[^@\s<>]+")
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def parse_message(raw: bytes, *, our_domain: str) -> IncomingMail:
+def parse_message(
+    raw: bytes, *, our_domain: str, context: ReplyContext | None = None
+) -> IncomingMail:
     """Parse one stored message into the plain data the domain works with.
 
     `our_domain` is the domain Kith sends from; it is how our own mail coming back is
-    recognised. Never raises, whatever the bytes: problems are listed in `defects` and
-    the best reading of the rest is returned.
+    recognised. `context` is what Kith knows about the sender (the mail it sent them).
+    Never raises, whatever the bytes: problems are listed in `defects` and the best
+    reading of the rest is returned.
     """
+    return read_message(raw, our_domain=our_domain).understand(context)
+
+
+def read_message(raw: bytes, *, our_domain: str) -> ParsedMessage:
+    """Read headers, body and kind of a message, without extracting the reply yet.
+    Never raises."""
     defects = _Defects()
     try:
-        return _parse(bytes(raw), our_domain, defects)
+        return _read(bytes(raw), our_domain, defects)
     except Exception as exc:  # a parser bug may degrade a message but must not lose it
+        # One line, no traceback: a hostile message must not fill the logs.
         log.warning(
-            "parser failed on %s; keeping the raw text", _raw_message_id(raw), exc_info=True
+            "parser failed on %s (%s); keeping the raw text",
+            _raw_message_id(raw),
+            type(exc).__name__,
         )
         defects.add(f"parser failed: {type(exc).__name__}")
         return _unparsed(raw, defects)
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """A message read but not yet understood: the reply is extracted by `understand`."""
+
+    headers: Headers
+    full_text: str
+    plain: str  # the text part the reply is read from ("" when there is none)
+    html: HtmlText | None  # the HTML part, when the reply may be read from its markup
+    attachments: tuple[Attachment, ...]
+    verdict: Verdict
+    defects: tuple[str, ...]
+    hold_reason: str = ""
+
+    def understand(self, context: ReplyContext | None = None) -> IncomingMail:
+        """The IncomingMail, its reply extracted with what Kith knows about the sender."""
+        defects = list(self.defects)
+        try:
+            reply = understand_reply(self.plain, self.html, context)
+        except Exception as exc:
+            defects.append(f"reply extraction failed: {type(exc).__name__}")
+            reply = Reply(self.plain or self.full_text, self.plain or self.full_text, ())
+        kind, reason = self._kind()
+        headers = self.headers
+        return IncomingMail(
+            kind=kind,
+            message_id=headers.message_id,
+            in_reply_to=headers.in_reply_to,
+            references=headers.references,
+            from_address=headers.from_address,
+            from_name=headers.from_name,
+            subject=headers.subject,
+            reply=_cap(reply.text, None),
+            full_text=self.full_text,
+            attachments=self.attachments,
+            list_id=headers.list_id,
+            date=headers.date,
+            reason=reason,
+            bounced_recipients=self.verdict.bounced_recipients,
+            bounce_permanent=self.verdict.bounce_permanent,
+            defects=tuple(defects[:MAX_DEFECTS]),
+            trimmed=reply.cuts,
+            hold_reason=self.hold_reason if kind is MailKind.POST else "",
+            signed_reply=_cap(reply.signed, None),
+        )
+
+    def _kind(self) -> tuple[MailKind, str]:
+        """The classifier's verdict (loop, bounce, automated mail) first: it is positive
+        evidence. Otherwise unusable mail is rejected: RFC 5322 requires a From, and a
+        message without one, or without any body, cannot be a post."""
+        verdict = self.verdict
+        if verdict.kind is not MailKind.POST:
+            return verdict.kind, verdict.reason
+        if not self.headers.from_address:
+            return MailKind.REJECT, "no usable sender: the From header is missing or has no address"
+        if not self.full_text.strip() and not self.attachments and not self.hold_reason:
+            return MailKind.REJECT, "no body: the message has no text and no attachment"
+        return verdict.kind, verdict.reason
 
 
 class _GuardedPolicy(EmailPolicy):
@@ -96,34 +156,33 @@ class _Defects:
             self.items.append(complaint[:200])
 
 
-def _parse(raw: bytes, our_domain: str, defects: _Defects) -> IncomingMail:
+def _read(raw: bytes, our_domain: str, defects: _Defects) -> ParsedMessage:
     # The header cache serves one message (flufl.bounce re-reads the same headers);
     # carried across messages it would only hold memory.
     _parsed_header.cache_clear()
-    msg = message_from_bytes(raw, policy=_POLICY)
-    headers = _read_headers(msg, defects)
-    body = _BodyReader(defects).read_message(msg)
+    prepared = prepare(raw)
+    if prepared.skipped_leading_lines:
+        defects.add("blank lines before the headers were skipped")
+    msg = message_from_bytes(prepared.raw, policy=_POLICY)
+    headers = read_headers(msg, defects.add, _body_charset(msg))
+    reader = _BodyReader(defects)
+    body = reader.read_message(msg)
     verdict = classify_message(msg, our_domain=our_domain)
     for problem in verdict.problems:
         defects.add(problem)
     _note_parser_defects(msg, defects)
-    return IncomingMail(
-        kind=verdict.kind,
-        message_id=headers.message_id,
-        in_reply_to=headers.in_reply_to,
-        references=headers.references,
-        from_address=headers.from_address,
-        from_name=headers.from_name,
-        subject=headers.subject,
-        reply=_trim_reply(body.reply_source, defects),
+    limits = [reason for reason in (prepared.limit, reader.limit) if reason]
+    return ParsedMessage(
+        headers=headers,
         full_text=body.full_text,
+        plain=body.plain,
+        html=body.html,
         attachments=body.attachments,
-        list_id=headers.list_id,
-        date=headers.date,
-        reason=verdict.reason,
-        bounced_recipients=verdict.bounced_recipients,
-        bounce_permanent=verdict.bounce_permanent,
+        verdict=verdict,
         defects=tuple(defects.items),
+        hold_reason=("MIME structure too large to read whole: " + "; ".join(limits))
+        if limits
+        else "",
     )
 
 
@@ -135,129 +194,26 @@ def _raw_message_id(raw: object) -> str:
     return found.group(1).decode("ascii", "replace") if found else "a message without Message-ID"
 
 
-def _unparsed(raw: object, defects: _Defects) -> IncomingMail:
+def _unparsed(raw: object, defects: _Defects) -> ParsedMessage:
+    """What can be saved of a message the parser failed on: its headers, read alone,
+    and its bytes as text. Held for the host, never posted as it stands."""
     data = raw if isinstance(raw, bytes) else b""
+    try:
+        msg = BytesHeaderParser(policy=_POLICY).parsebytes(prepare(data).raw)
+        headers = read_headers(msg, defects.add, None)
+    except Exception:
+        headers = NO_HEADERS
     text = _cap(tidy_text(decode_bytes(data, None).text), defects)
-    return IncomingMail(
-        kind=MailKind.POST,
-        message_id=None,
-        in_reply_to=None,
-        references=(),
-        from_address="",
-        from_name="",
-        subject="",
-        reply=text,
+    return ParsedMessage(
+        headers=headers,
         full_text=text,
-        reason="message could not be parsed",
+        plain=text,
+        html=None,
+        attachments=(),
+        verdict=Verdict(MailKind.POST, "message could not be parsed"),
         defects=tuple(defects.items),
+        hold_reason="message could not be parsed",
     )
-
-
-# -- headers ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Headers:
-    message_id: str | None
-    in_reply_to: str | None
-    references: tuple[str, ...]
-    from_address: str
-    from_name: str
-    subject: str
-    date: datetime | None
-    list_id: str | None
-
-
-def _read_headers(msg: Message, defects: _Defects) -> _Headers:
-    hint = _body_charset(msg)
-
-    def first(name: str) -> str | None:
-        return header_value(msg, name, hint)
-
-    from_address, from_name = _sender(first("from"), defects)
-    return _Headers(
-        message_id=_message_id(first("message-id"), defects),
-        in_reply_to=_first_msg_id(first("in-reply-to")),
-        references=_references(" ".join(header_values(msg, "references"))),
-        from_address=from_address,
-        from_name=from_name,
-        subject=_one_line(decode_header_words(first("subject") or "")),
-        date=_date(first("date"), defects),
-        list_id=_list_id(first("list-id")),
-    )
-
-
-def _message_id(value: str | None, defects: _Defects) -> str | None:
-    if value is None or not value.strip():
-        return None
-    found = _MSG_ID.search(value)
-    if found:
-        return found.group(0)
-    defects.add("malformed Message-ID")
-    return value.strip()[:MAX_FIELD_CHARS]
-
-
-def _first_msg_id(value: str | None) -> str | None:
-    found = _MSG_ID.search(value or "")
-    if found:
-        return found.group(0)
-    # Some clients leave the angle brackets off; keep a bare id, drop prose.
-    bare = (value or "").strip()
-    if "@" in bare and not re.search(r"\s", bare) and len(bare) <= MAX_FIELD_CHARS:
-        return bare
-    return None
-
-
-def _references(value: str) -> tuple[str, ...]:
-    ids = tuple(dict.fromkeys(_MSG_ID.findall(value)))
-    if len(ids) <= MAX_REFERENCES:
-        return ids
-    # RFC 5322 3.6.4 suggests the same trim to writers: the thread root and the newest.
-    return (ids[0], *ids[-(MAX_REFERENCES - 1) :])
-
-
-def _list_id(value: str | None) -> str | None:
-    """The bracketed list id ("<slug.example.org>"), or the bare value lacking brackets."""
-    found = _MSG_ID.search(value or "")
-    if found:
-        return found.group(0)
-    bare = (value or "").strip()
-    return bare[:MAX_FIELD_CHARS] or None
-
-
-def _sender(value: str | None, defects: _Defects) -> tuple[str, str]:
-    """(addr-spec lower-cased, display name); ("", "") when there is no usable address."""
-    if value is None:
-        defects.add("no From header")
-        return "", ""
-    try:
-        pairs = getaddresses([value[:MAX_PARSED_HEADER_CHARS]])
-    except Exception:
-        pairs = []
-    for name, address in pairs:
-        address = address.strip().lower()
-        if _ADDR_SPEC.fullmatch(address):
-            return address, _one_line(decode_header_words(name))
-    defects.add("From has no usable address")
-    return "", ""
-
-
-def _date(value: str | None, defects: _Defects) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except Exception:
-        defects.add("unreadable Date")
-        return None
-    if parsed.tzinfo is None:
-        # RFC 5322 "-0000" (or no zone at all): the time is UTC, the sender's zone unknown.
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def _one_line(value: str) -> str:
-    return " ".join(_CONTROL_CHARS.sub(" ", value).split())[:MAX_FIELD_CHARS]
 
 
 def _body_charset(msg: Message) -> str | None:
@@ -276,15 +232,17 @@ def _body_charset(msg: Message) -> str | None:
 
 @dataclass(frozen=True)
 class _Piece:
-    full: str  # all the text of one body part
-    reply: str  # the same without HTML quote blocks (equal for plain text)
+    text: str  # all the text of one body part
+    html: HtmlText | None  # the HTML it came from, or the HTML alternative of a text part
     is_html: bool
+    markup: str = ""  # an alternative's HTML, converted only once it is known to be needed
 
 
 @dataclass(frozen=True)
 class _Body:
     full_text: str
-    reply_source: str
+    plain: str
+    html: HtmlText | None
     attachments: tuple[Attachment, ...]
 
 
@@ -295,16 +253,26 @@ class _BodyReader:
         self.defects = defects
         self.attachments: list[Attachment] = []
         self.parts_seen = 0
+        self.limit = ""
 
     def read_message(self, msg: Message) -> _Body:
-        pieces = self.read(msg, depth=0)
-        full = "\n\n".join(piece.full for piece in pieces if piece.full.strip())
-        reply = "\n\n".join(piece.reply for piece in pieces if piece.reply.strip())
-        return _Body(_cap(full, self.defects), _cap(reply, None), tuple(self.attachments))
+        pieces = [piece for piece in self.read(msg, depth=0) if piece.text.strip()]
+        full = _cap("\n\n".join(piece.text for piece in pieces), self.defects)
+        attachments = tuple(self.attachments)
+        if len(pieces) == 1:
+            [piece] = pieces
+            plain = "" if piece.is_html else _cap(piece.text, None)
+            return _Body(full, plain, piece.html, attachments)
+        # Several text parts (text, a picture, more text): each read on its own terms.
+        sources = [
+            piece.html.reply if piece.is_html and piece.html else piece.text for piece in pieces
+        ]
+        return _Body(full, _cap("\n\n".join(sources), None), None, attachments)
 
-    def read(self, part: Message, depth: int) -> list[_Piece]:
+    def read(self, part: Message, depth: int, in_alternative: bool = False) -> list[_Piece]:
         self.parts_seen += 1
         if self.parts_seen > MAX_MIME_PARTS or depth > MAX_MIME_DEPTH:
+            self.limit = f"more than {MAX_MIME_PARTS} parts or {MAX_MIME_DEPTH} levels"
             self.defects.add("MIME structure too large or deep; the rest was skipped")
             return []
         content_type = _content_type(part)
@@ -314,15 +282,18 @@ class _BodyReader:
             return []
         if part.is_multipart():
             children = [child for child in part.get_payload() if isinstance(child, Message)]
-            found = [self.read(child, depth + 1) for child in children]
-            if content_type == "multipart/alternative":
-                return _preferred_alternative(found)
+            alternative = content_type == "multipart/alternative"
+            found = [self.read(child, depth + 1, alternative) for child in children]
+            if alternative:
+                return self._preferred_alternative(found)
             return [piece for pieces in found for piece in pieces]
         # A single-part message's own text is its body even when it carries a filename.
         if _is_attachment(part) and not (depth == 0 and content_type.startswith("text/")):
             self._record_attachment(part, content_type)
             return []
         if content_type == "text/html":
+            if in_alternative:  # converted once the alternative is chosen
+                return [_Piece("", None, is_html=True, markup=self._html_markup(part))]
             return [self._html_piece(part)]
         if content_type == "text/plain":
             return [self._plain_piece(part)]
@@ -337,15 +308,44 @@ class _BodyReader:
         text = self._decoded_text(part)
         if _param(part, "format").lower() == "flowed":  # Thunderbird, Apple Mail
             text = unflow(text, delsp=_param(part, "delsp").lower() == "yes")
-        return _Piece(text, text, is_html=False)
+        return _Piece(text, None, is_html=False)
 
-    def _html_piece(self, part: Message) -> _Piece:
+    def _html_markup(self, part: Message) -> str:
         html = self._decoded_text(part)
         if len(html) > MAX_HTML_CHARS:
             self.defects.add(f"HTML cut at {MAX_HTML_CHARS} characters before conversion")
             html = html[:MAX_HTML_CHARS]
-        converted = html_to_text(html)
-        return _Piece(converted.full, converted.reply, is_html=True)
+        return html
+
+    def _html_piece(self, part: Message | None, markup: str | None = None) -> _Piece:
+        converted = self._converted(self._html_markup(part) if markup is None else markup)
+        return _Piece(converted.full, converted, is_html=True)
+
+    def _converted(self, markup: str, *, full: bool = True) -> HtmlText:
+        converted = html_to_text(markup, full=full)
+        if converted.problem:
+            self.defects.add(converted.problem)
+        return converted
+
+    def _preferred_alternative(self, found: list[list[_Piece]]) -> list[_Piece]:
+        """Plain text when a version has some (some clients send an empty text/plain
+        beside the real HTML), else the richest version: alternatives come simplest
+        first. A plain version keeps the HTML one beside it, read only for the quoted
+        history its markup marks."""
+        markup = next((p[0].markup for p in found if len(p) == 1 and p[0].markup.strip()), "")
+        for pieces in found:
+            if any(not piece.is_html and piece.text.strip() for piece in pieces):
+                if len(pieces) == 1 and markup:
+                    return [replace(pieces[0], html=self._converted(markup, full=False))]
+                return pieces
+        for pieces in reversed(found):
+            if len(pieces) == 1 and pieces[0].markup.strip():
+                piece = self._html_piece(None, pieces[0].markup)
+                if piece.text.strip():
+                    return [piece]
+            elif any(piece.text.strip() for piece in pieces):
+                return pieces
+        return []
 
     def _decoded_text(self, part: Message) -> str:
         decoded = decode_bytes(self._payload_bytes(part), _charset(part))
@@ -374,18 +374,6 @@ class _BodyReader:
             self.defects.add(f"undecodable part: {type(exc).__name__}")
             data = None
         return data if isinstance(data, bytes) else b""
-
-
-def _preferred_alternative(found: list[list[_Piece]]) -> list[_Piece]:
-    """Plain text when a version has some (some clients send an empty text/plain beside
-    the real HTML), else the richest version: alternatives come simplest first."""
-    for pieces in found:
-        if any(not piece.is_html and piece.full.strip() for piece in pieces):
-            return pieces
-    for pieces in reversed(found):
-        if any(piece.full.strip() for piece in pieces):
-            return pieces
-    return []
 
 
 def _is_attachment(part: Message) -> bool:
@@ -419,7 +407,7 @@ def _raw_filename(part: Message) -> str | None:
 def _safe_filename(name: str) -> str:
     # Old Outlook and Internet Explorer sent the sender's full Windows path.
     base = re.split(r"[\\/]", name)[-1]
-    return _one_line(base)[:255]
+    return one_line(base)[:255]
 
 
 def _serialized_size(payload: object) -> int:
@@ -469,20 +457,3 @@ def _note_parser_defects(msg: Message, defects: _Defects) -> None:
             break
         for defect in getattr(part, "defects", ()):
             defects.add(type(defect).__name__)
-
-
-# -- reply -----------------------------------------------------------------------------
-
-
-def _trim_reply(text: str, defects: _Defects) -> str:
-    """The new text only, by the reply extractor; the whole text if it cannot run."""
-    try:
-        from .replies import extract_reply
-    except ImportError:
-        defects.add("reply extractor unavailable; reply is the full text")
-        return text
-    try:
-        return extract_reply(text)
-    except Exception as exc:
-        defects.add(f"reply extraction failed: {type(exc).__name__}")
-        return text

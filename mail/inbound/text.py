@@ -1,4 +1,4 @@
-"""Raw mail bytes to readable text: charsets, header words, format=flowed and HTML."""
+"""Raw mail bytes to readable text: charsets, header words and format=flowed."""
 
 from __future__ import annotations
 
@@ -229,16 +229,25 @@ def header_values(msg: Message, name: str, charset_hint: str | None = None) -> l
     Reads the raw header lines, so a malformed header can never make the email
     package's structured parser raise here.
     """
-    wanted = name.lower()
     try:
-        items = msg.raw_items()
-        return [
-            _unfold(_decode_raw_header(value, charset_hint))
-            for key, value in items
-            if key.lower() == wanted
-        ]
+        raw = _raw_headers(msg).get(name.lower(), ())
+        return [_unfold(_decode_raw_header(value, charset_hint)) for value in raw]
     except Exception:
         return []
+
+
+def _raw_headers(msg: Message) -> dict[str, list[object]]:
+    """The message's raw header values by lower-cased name, indexed once per message
+    (the checks read the same headers many times over)."""
+    key = len(msg)  # the number of headers: a header added since makes a new index
+    cached = getattr(msg, "_kith_raw_headers", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    index: dict[str, list[object]] = {}
+    for name, value in msg.raw_items():
+        index.setdefault(name.lower(), []).append(value)
+    msg._kith_raw_headers = (key, index)  # type: ignore[attr-defined]
+    return index
 
 
 def header_value(msg: Message, name: str, charset_hint: str | None = None) -> str | None:
@@ -372,131 +381,3 @@ def unflow(text: str, *, delsp: bool) -> str:
 
 def _quote_prefix(depth: int) -> str:
     return ">" * depth + " " if depth else ""
-
-
-def collapse_blank_lines(text: str) -> str:
-    """Trailing spaces removed and runs of blank lines cut to one (for HTML-made text)."""
-    lines = [line.rstrip() for line in text.replace("\xa0", " ").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-
-
-# -- HTML ------------------------------------------------------------------------------
-
-# Elements whose content is never meant to be read as the message.
-_INVISIBLE = ("head", "script", "style", "noscript", "template", "object", "iframe", "svg")
-
-
-def _class_is(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-# Quoted history each client marks up, removed only when computing the reply.
-_QUOTE_BLOCKS = (
-    f"//div[{_class_is('gmail_quote')}]",  # Gmail web, Android and iOS, with attribution
-    "//blockquote[@type='cite']",  # Apple Mail, iOS Mail, Thunderbird, Fastmail
-    f"//div[{_class_is('moz-cite-prefix')}]",  # Thunderbird's "On ... wrote:" line
-    f"//div[{_class_is('yahoo_quoted')}]",  # Yahoo Mail
-    f"//*[{_class_is('protonmail_quote')}]",  # Proton Mail
-    "//div[@id='mail-editor-reference-message-container']",  # new Outlook, Outlook mobile
-    "//div[@id='ms-outlook-mobile-signature']",  # "Get Outlook for iOS"
-)
-# Outlook on the web writes the quoted header block (divRplyFwdMsg) and the old message
-# as siblings after the reply, so everything from that block onwards is history.
-_QUOTE_STARTS = ("//div[@id='appendonsend']", "//div[@id='divRplyFwdMsg']")
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class HtmlText:
-    full: str  # everything readable, quoted history included
-    reply: str  # the same with the clients' quote blocks removed
-
-
-def html_to_text(html: str) -> HtmlText:
-    """Readable text from an HTML body: blocks on their own lines, links keep their URL.
-
-    Script, style and head content never reaches the text. Falls back to stripping tags
-    when the markup cannot be parsed at all.
-    """
-    try:
-        tree = _parse_html(html)
-    except Exception:
-        tree = None
-    if tree is None:
-        text = _strip_tags(html)
-        return HtmlText(text, text)
-    for element in tree.xpath("|".join(f"//{tag}" for tag in _INVISIBLE)):
-        _drop(element)
-    _spell_out_links(tree)
-    full = _render(tree)
-    if not _drop_quote_blocks(tree):
-        return HtmlText(full, full)
-    return HtmlText(full, _render(tree))
-
-
-def _parse_html(html: str):
-    from lxml.html import document_fromstring
-
-    cleaned = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", html, count=1))
-    if not cleaned.strip():
-        return None
-    return document_fromstring(cleaned)
-
-
-def _render(tree) -> str:
-    from inscriptis.css_profiles import CSS_PROFILES
-    from inscriptis.html_engine import Inscriptis
-    from inscriptis.model.config import ParserConfig
-
-    # The strict profile adds no indentation of its own to divs and paragraphs.
-    config = ParserConfig(css=CSS_PROFILES["strict"], display_images=False)
-    return collapse_blank_lines(Inscriptis(tree, config).get_text())
-
-
-def _spell_out_links(tree) -> None:
-    """Append " <url>" to links whose visible text does not already show the URL."""
-    for anchor in tree.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        scheme = href.split(":", 1)[0].lower()
-        if scheme not in ("http", "https", "mailto"):
-            continue  # javascript:, cid: and in-page anchors mean nothing in plain text
-        target = href[len("mailto:") :] if scheme == "mailto" else href
-        shown = anchor.text_content().strip()
-        if not shown or target.rstrip("/") in shown:
-            continue
-        suffix = f" <{target}>"
-        if len(anchor):
-            anchor[-1].tail = (anchor[-1].tail or "") + suffix
-        else:
-            anchor.text = (anchor.text or "") + suffix
-
-
-def _drop_quote_blocks(tree) -> bool:
-    found = False
-    for element in tree.xpath("|".join(_QUOTE_BLOCKS)):
-        found = True
-        _drop(element)
-    for start in tree.xpath("|".join(_QUOTE_STARTS)):
-        found = True
-        previous = start.getprevious()
-        if previous is not None and previous.tag == "hr":
-            _drop(previous)
-        for sibling in list(start.itersiblings()):
-            _drop(sibling)
-        _drop(start)
-    return found
-
-
-def _drop(element) -> None:
-    # An element already removed with an ancestor has no parent left; skip it.
-    if element.getparent() is not None:
-        element.drop_tree()
-
-
-def _strip_tags(html: str) -> str:
-    from html import unescape
-
-    without_code = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", " ", html)
-    with_breaks = re.sub(r"(?i)<(br|/p|/div|/li|/tr|/h\d)\b[^>]*>", "\n", without_code)
-    return collapse_blank_lines(unescape(re.sub(r"<[^>]*>", "", with_breaks)))

@@ -45,8 +45,8 @@ EXPECTED_KINDS = {
     "with_attachments": MailKind.POST,
     "forwarded_rfc822_attachment": MailKind.POST,
     "html_only_with_script": MailKind.POST,
-    "no_from_header": MailKind.POST,
-    "garbage_headers": MailKind.POST,
+    "no_from_header": MailKind.REJECT,  # RFC 5322 requires a From
+    "garbage_headers": MailKind.REJECT,  # its From holds no address
     "truncated_multipart": MailKind.POST,
     "hard_bounce_dsn": MailKind.BOUNCE,
     "soft_bounce_delayed_dsn": MailKind.BOUNCE,
@@ -251,6 +251,8 @@ def test_auto_submitted_no_is_a_post():
         "Precedence: bulk",
         "Precedence: junk",
         "Precedence: auto_reply",
+        "Precedence: list",
+        "X-Auto-Response: yes",
     ],
 )
 def test_autoresponder_headers(header):
@@ -261,7 +263,6 @@ def test_autoresponder_headers(header):
     "header",
     [
         "X-Auto-Response-Suppress: All",
-        "Precedence: list",
         "Return-Path: <>",
         "X-MS-Exchange-Inbox-Rules-Loop: anne@example.com",
     ],

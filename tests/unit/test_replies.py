@@ -498,3 +498,69 @@ def test_pathological_input_finishes_quickly(text):
     elapsed = time.perf_counter() - started
     assert elapsed < 1.0, f"took {elapsed:.2f}s"
     assert not out or is_ordered_subset(out, text)
+
+
+# -- languages the tables do not know, and prose that resembles a footer -------------
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        # Welsh, Basque and Albanian: no table has their verbs; the shape gives them away.
+        "Ar Maw, 3 Maw 2026 am 09:12, Anne Example <anne@example.com> ysgrifennodd:",
+        "Anne Example (<anne@example.com>) erabiltzaileak hau idatzi zuen (2026 mar. 3):",
+        "Në mar., 3 mar. 2026 në 09:12 Anne Example <anne@example.com> shkroi:",
+    ],
+)
+def test_attribution_in_an_unknown_language_above_a_quote_is_cut(attribution):
+    email = f"Yes, count me in.\n\n{attribution}\n\n> Are you coming on Thursday?\n"
+    assert extract_reply(email) == "Yes, count me in."
+
+
+def test_a_colon_line_of_the_sender_above_a_quote_stays_without_a_date_or_address():
+    email = "Here is what I think:\n\n> Are you coming on Thursday?\n\nYes.\n"
+    assert extract_reply(email) == "Here is what I think:\n\n> Are you coming on Thursday?\n\nYes."
+
+
+def test_header_block_in_an_unknown_language_is_cut():
+    email = (
+        "Ndiyo, nitakuja.\n\n________________________________\n"
+        "Kutoka: Anne Example <anne@example.com>\nImetumwa: Jumanne, 3 Machi 2026 09:12\n"
+        "Kwa: Juma Mfano <juma@example.co.tz>\nMada: Alhamisi\n\nUtakuja Alhamisi?\n"
+    )
+    assert extract_reply(email) == "Ndiyo, nitakuja."
+
+
+def test_attribution_and_quote_on_one_line_are_cut():
+    # Yahoo Mail for Android writes them that way in its text part.
+    email = (
+        "Lovely photos!\n\n  On Tue, 3 Mar 2026 at 9:12, Anne Example<anne@example.com> "
+        "wrote:   Here are the photos from the walk.\n"
+    )
+    assert extract_reply(email) == "Lovely photos!"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sent from my desk at the library, because the train wifi gave up again.",
+        "Sent from my desk…",
+        "Sent from my kitchen table.",
+    ],
+)
+def test_a_sent_from_my_sentence_is_prose(line):
+    email = f"{line}\nThe second chapter is finished.\n"
+    assert extract_reply(email) == email.strip("\n")
+
+
+@pytest.mark.parametrize(
+    "footer",
+    ["Sent from my iMachine", "Télécharger Outlook pour iOS", "Scarica Outlook per Android"],
+)
+def test_device_and_app_footers_end_the_new_text(footer):
+    assert extract_reply(f"On my way.\n\n{footer}\n\n> Where are you?\n") == "On my way."
+
+
+def test_a_bare_wrote_line_above_the_cut_history_goes_with_it():
+    assert extract_reply("Yes.\n\nAnne Example wrote:\n> Are you coming?\n") == "Yes."
+    assert extract_reply("Yes.\nAnne Example kirjoitti:\n\n> Tuletko?\n") == "Yes."

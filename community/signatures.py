@@ -1,0 +1,25 @@
+"""Where the signature learned from each member's mail is kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from .models import MemberSignature
+
+
+def learned(session: Session, member_id: int) -> tuple[str, str]:
+    """(signature, how their last message ended) for a member; empty when unknown."""
+    row = session.get(MemberSignature, member_id)
+    return (row.signature, row.tail) if row else ("", "")
+
+
+def remember(session: Session, member_id: int, signature: str, tail: str, now: datetime) -> None:
+    """Store what was learned from the member's latest message."""
+    row = session.get(MemberSignature, member_id)
+    if row is None:
+        row = MemberSignature(member_id=member_id, signature="", tail="", updated_at=now)
+        session.add(row)
+    row.signature, row.tail, row.updated_at = signature, tail, now
+    session.flush()

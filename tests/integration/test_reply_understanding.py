@@ -1,0 +1,243 @@
+"""Replies to every kind of Kith mail, quoted by every client style, through real SMTP:
+what lands in the thread, the commitment or the check-in is exactly the new text."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from community import signatures
+from community.checkins import classify_checkin
+from community.models import Commitment, Member, Post
+from community.threads import clean_text
+from jobs.schedule import enqueue_due_work
+
+from ..conftest import run_jobs
+from ..quoting import (
+    CLIENTS,
+    Written,
+    original_of,
+    outlook_web,
+    readdress,
+    thunderbird,
+)
+from .test_inbound import Server, mail
+from .test_weekly import START, FrozenClock, make_circle
+
+
+@pytest.fixture
+def frozen(relay):
+    """Frozen time for the jobs, which send through the relay."""
+    from jobs.runtime import runtime
+
+    clock = FrozenClock(START)
+    runtime().clock = clock
+    return clock
+
+
+@pytest.fixture
+def smtp(settings, runtime):
+    server = Server(settings, runtime.sessions)
+    server.controller.start()
+    yield server
+    server.controller.stop()
+    server.handler.close()
+
+
+PEOPLE = [
+    ("anne@example.com", "Anne Example"),
+    ("bart@example.org", "Bart Example"),
+    ("cleo@example.net", "Cleo Example"),
+    ("dan@example.net", "Dan Example"),
+    ("eve@example.net", "Eve Example"),
+]
+# Every client template, plus the HTML-only and bottom-posting variants.
+STYLES = [
+    *((name, template, {}) for name, template in CLIENTS.items()),
+    ("outlook_web_html_only", outlook_web, {"html_only": True}),
+    ("thunderbird_bottom_post", thunderbird, {"bottom": True}),
+]
+
+
+def new_text(style: str, kind: str) -> Written:
+    # Different in every reply: a member's lines that repeat are learned as a signature.
+    return Written(
+        (
+            (f"My answer to the {kind}, written in {style}.", f"It has two lines ({kind})."),
+            (f"And a second paragraph about {style}, to be sure.",),
+        )
+    )
+
+
+def copies_to(relay, words: str) -> dict[str, object]:
+    """The last message whose subject holds `words`, for each recipient."""
+    found = {}
+    for received in relay.received:
+        if words in (received.message["Subject"] or ""):
+            found[received.rcpt_tos[0]] = received.message
+    return found
+
+
+def reply(server, kith_mail, member, style_index, kind):
+    """`member` answers `kith_mail` with the client at `style_index`; returns the text."""
+    style, template, options = STYLES[style_index % len(STYLES)]
+    written = new_text(style, kind)
+    written = Written(written.paragraphs, name=dict(PEOPLE)[member], address=member)
+    raw, expected = template(written, original_of(kith_mail), "en", **options)
+    reply_to = kith_mail["Reply-To"].addresses[0].addr_spec
+    raw = readdress(
+        raw,
+        reply_to,
+        In_Reply_To=kith_mail["Message-ID"],
+        References=kith_mail["Message-ID"],
+    )
+    server.send(raw, [reply_to], mail_from=member)
+    return style, expected
+
+
+def test_replies_to_posts_prompts_check_ins_and_digests_yield_exactly_the_new_text(
+    frozen, settings, sessions, relay, db, smtp
+):
+    clock, server = frozen, smtp
+    make_circle(sessions, "circle", "UTC", PEOPLE)
+    run_jobs(settings)
+    relay.handler.received.clear()
+    wrong: list[str] = []
+    style = 0
+
+    # A post's copies, answered by four members with four clients.
+    server.send(
+        mail(
+            "Anne Example <anne@example.com>",
+            "circle@kith.example",
+            "Goals for March",
+            "I want to ship the beta by Friday.\n\nThen a long walk on Saturday.",
+        ),
+        ["circle@kith.example"],
+    )
+    run_jobs(settings)
+    copies = copies_to(relay, "Goals for March")
+    for member, _name in PEOPLE[1:]:
+        client, expected = reply(server, copies[member], member, style, "post")
+        style += 1
+        run_jobs(settings)
+        db.expire_all()
+        post = db.scalars(select(Post).order_by(Post.id.desc())).first()
+        db.commit()
+        if post.body != clean_text(expected):
+            wrong.append(f"post via {client}: {post.body!r}")
+
+    # The commitment prompt, answered by everyone.
+    clock.moment = START + timedelta(hours=8)
+    enqueue_due_work()
+    run_jobs(settings)
+    prompts = copies_to(relay, "commitment for this week")
+    for member, _name in PEOPLE:
+        client, expected = reply(server, prompts[member], member, style, "prompt")
+        style += 1
+        run_jobs(settings)
+        text = _commitment(db, member).text
+        if text != clean_text(expected):
+            wrong.append(f"commitment via {client}: {text!r}")
+
+    # The check-in, answered by everyone.
+    clock.moment = START + timedelta(days=4, hours=16)
+    enqueue_due_work()
+    run_jobs(settings)
+    checkins = copies_to(relay, "Did you do it?")
+    for member, _name in PEOPLE:
+        client, expected = reply(server, checkins[member], member, style, "check-in")
+        style += 1
+        run_jobs(settings)
+        commitment = _commitment(db, member)
+        answer = classify_checkin(expected)
+        if (commitment.result.value, commitment.reflection) != (
+            answer.result.value,
+            clean_text(answer.reflection),
+        ):
+            wrong.append(f"check-in via {client}: {commitment.reflection!r}")
+
+    # The digest, answered by everyone: each reply starts a conversation.
+    clock.moment = START + timedelta(days=6, hours=17)
+    enqueue_due_work()
+    run_jobs(settings)
+    digests = {
+        to: message
+        for to, message in copies_to(relay, " weekly: ").items()
+        if "[Preview]" not in message["Subject"]
+    }
+    for member, _name in PEOPLE:
+        client, expected = reply(server, digests[member], member, style, "digest")
+        style += 1
+        run_jobs(settings)
+        db.expire_all()
+        post = db.scalars(select(Post).order_by(Post.id.desc())).first()
+        db.commit()
+        if post.body != clean_text(expected):
+            wrong.append(f"digest via {client}: {post.body!r}")
+
+    assert style >= len(STYLES)  # every client style was used at least once
+    assert wrong == [], "\n".join(wrong)
+
+
+def _commitment(db, address):
+    db.expire_all()
+    member = db.scalar(select(Member).where(Member.address == address))
+    found = db.scalar(select(Commitment).where(Commitment.member_id == member.id))
+    db.commit()
+    return found
+
+
+def test_digest_excerpts_carry_no_sign_off_or_signature(
+    frozen, settings, sessions, relay, db, smtp
+):
+    clock, server = frozen, smtp
+    people = [*PEOPLE, ("carol@example.com", "Carol Example"), ("dan@example.com", "Dan Example")]
+    make_circle(sessions, "circle", "UTC", people)
+    run_jobs(settings)
+    signature = "Dan Example\nProduct Lead, Example Inc\n+1 555 0100"
+    posts = [
+        (
+            "carol@example.com",
+            "Lunch walks",
+            "A short walk after lunch helps a lot.\n\nBest,\nCarol",
+        ),
+        ("dan@example.com", "Standing desk", f"I tried a standing desk this week.\n\n{signature}"),
+        ("carol@example.com", "Re: Lunch walks", "Twenty minutes is enough for me.\n\n-Carol"),
+        (
+            "dan@example.com",
+            "Re: Standing desk",
+            f"Day three, my back is happier.\n\n-- \n{signature}",
+        ),
+    ]
+    for sender, subject, body in posts:
+        server.send(mail(sender, "circle@kith.example", subject, body), ["circle@kith.example"])
+        run_jobs(settings)
+    db.expire_all()
+    bodies = [p.body for p in db.scalars(select(Post).order_by(Post.id))]
+    full = [p.full_text for p in db.scalars(select(Post).order_by(Post.id))]
+    db.commit()
+    assert bodies == [
+        "A short walk after lunch helps a lot.",
+        "I tried a standing desk this week.",
+        "Twenty minutes is enough for me.",
+        "Day three, my back is happier.",
+    ]
+    assert all("Carol" in text or "Product Lead" in text for text in full)  # kept untrimmed
+    dan = db.scalar(select(Member).where(Member.address == "dan@example.com"))
+    assert signatures.learned(db, dan.id)[0] == signature  # learned from his two posts
+    db.commit()
+
+    clock.moment = START + timedelta(days=6, hours=17)
+    enqueue_due_work()
+    run_jobs(settings)
+    [digest] = [
+        r.message
+        for r in relay.received
+        if r.rcpt_tos == ["anne@example.com"] and " weekly: " in (r.message["Subject"] or "")
+    ]
+    for part in ("plain", "html"):
+        text = digest.get_body((part,)).get_content()
+        assert "A short walk after lunch helps a lot." in text
+        for leaked in ("Best,", "-Carol", "Product Lead", "+1 555 0100", "helps a lot. Carol"):
+            assert leaked not in text, (part, leaked)
