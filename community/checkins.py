@@ -7,26 +7,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-
-class CheckinResult(enum.StrEnum):
-    DONE = "done"
-    PARTLY = "partly"
-    NOT_DONE = "not_done"
-    UNCLEAR = "unclear"
+from .models import CheckinStatus
 
 
 @dataclass(frozen=True)
 class CheckinAnswer:
-    result: CheckinResult
+    result: CheckinStatus
     # The member's text minus a leading verdict ("Yes! Ran 3 times." -> "Ran 3 times.");
     # the whole text when it did not open with a plain verdict or the verdict is unclear.
     reflection: str
 
 
-DONE = CheckinResult.DONE
-PARTLY = CheckinResult.PARTLY
-NOT_DONE = CheckinResult.NOT_DONE
-UNCLEAR = CheckinResult.UNCLEAR
+DONE = CheckinStatus.DONE
+PARTLY = CheckinStatus.PARTLY
+NOT_DONE = CheckinStatus.NOT_DONE
+UNCLEAR = CheckinStatus.UNCLEAR
 
 
 # ---------------------------------------------------------------------------
@@ -69,7 +64,7 @@ class _Role(enum.Enum):
 @dataclass(frozen=True)
 class _Entry:
     role: _Role
-    verdict: CheckinResult | None = None
+    verdict: CheckinStatus | None = None
     negates: bool = False  # also negates what follows ("didn't do all of it")
     standalone: bool = False  # only a verdict when nothing follows in the clause ("si", "tak")
     weak: bool = False  # counts only when nothing stronger was said ("nothing", "3/5")
@@ -293,7 +288,7 @@ class _Item:
     role: _Role
     start: int
     end: int
-    verdict: CheckinResult | None = None
+    verdict: CheckinStatus | None = None
     negates: bool = False
     weak: bool = False
     full: bool = False
@@ -449,7 +444,7 @@ def _sentences(items: list[_Item]) -> list[list[_Item]]:
 
 @dataclass(frozen=True)
 class _Signal:
-    verdict: CheckinResult | None  # None marks a contrast ("but")
+    verdict: CheckinStatus | None  # None marks a contrast ("but")
     strong: bool = True
     source: str = "word"
 
@@ -513,7 +508,7 @@ def _negation_target(items: list[_Item], i: int) -> int | None:
     return None
 
 
-def _combine(signals: list[_Signal]) -> CheckinResult:
+def _combine(signals: list[_Signal]) -> CheckinStatus:
     strong = [s for s in signals if s.verdict is None or s.strong]
     pool = strong if any(s.verdict for s in strong) else signals
     verdicts = {s.verdict for s in pool if s.verdict is not None}
@@ -533,8 +528,8 @@ def _combine(signals: list[_Signal]) -> CheckinResult:
 
 def _contrasted(signals: list[_Signal]) -> bool:
     """Whether a verdict follows a contrast that comes after a different verdict."""
-    earlier: set[CheckinResult] = set()
-    current: set[CheckinResult] = set()
+    earlier: set[CheckinStatus] = set()
+    current: set[CheckinStatus] = set()
     for signal in signals:
         if signal.verdict is None:
             earlier |= current
@@ -596,7 +591,7 @@ _LEADING_ROLES = frozenset(
 )
 
 
-def _reflection(body: str, items: list[_Item], result: CheckinResult, read_all: bool) -> str:
+def _reflection(body: str, items: list[_Item], result: CheckinStatus, read_all: bool) -> str:
     """The text after a leading verdict, when the opening words were only a verdict."""
     run: list[_Item] = []
     rest: _Item | None = None

@@ -7,6 +7,7 @@ never send the same row, and a worker that died leaves a lease that simply runs 
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -361,8 +362,9 @@ def in_flight_at(session: Session, ids: list[int]) -> list[int]:
     )
 
 
-class Purpose:
-    """Names of the mails Kith sends; each has one template pair in templates/email/."""
+class Purpose(enum.StrEnum):
+    """The mails Kith sends; each has one template pair in templates/email/ (but the
+    operator forward, which passes a message on unchanged)."""
 
     CONFIRM_SIGNUP = "confirm_signup"
     ALREADY_MEMBER = "already_member"

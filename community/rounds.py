@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from . import outbox
 from .checkins import CheckinAnswer
 from .models import (
-    CheckinStatus,
     Commitment,
     Community,
     DeliveryMode,
@@ -23,6 +22,7 @@ from .models import (
     RoundStatus,
 )
 from .outbox import Purpose
+from .schedule import Unit
 from .threads import clean_text
 
 MAX_COMMITMENT_CHARS = 2000
@@ -81,6 +81,13 @@ def participants(session: Session, community: Community) -> list[Member]:
     )
 
 
+def commitment_of(session: Session, rnd: Round, member: Member) -> Commitment | None:
+    """This member's commitment in this round, if they made one."""
+    return session.scalar(
+        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
+    )
+
+
 def commitments_by_member(session: Session, rnd: Round) -> dict[int, Commitment]:
     return {
         c.member_id: c
@@ -97,17 +104,17 @@ class Step:
     wants: Callable[[Member, dict[int, Commitment]], bool]  # (member, commitments)
 
 
-STEPS = {
+STEPS: dict[Unit, Step] = {
     # Everyone who takes part is asked for a commitment ...
-    "prompt": Step(Purpose.COMMITMENT_PROMPT, "prompt_sent_at", lambda m, c: True),
+    Unit.PROMPT: Step(Purpose.COMMITMENT_PROMPT, "prompt_sent_at", lambda m, c: True),
     # ... those who have not answered get one nudge ...
-    "prompt_reminder": Step(
+    Unit.PROMPT_REMINDER: Step(
         Purpose.COMMITMENT_REMINDER, "prompt_reminder_sent_at", lambda m, c: m.id not in c
     ),
     # ... everyone who committed is asked whether they did it ...
-    "checkin": Step(Purpose.CHECKIN_PROMPT, "checkin_sent_at", lambda m, c: m.id in c),
+    Unit.CHECKIN: Step(Purpose.CHECKIN_PROMPT, "checkin_sent_at", lambda m, c: m.id in c),
     # ... and those who have not said get one nudge.
-    "checkin_reminder": Step(
+    Unit.CHECKIN_REMINDER: Step(
         Purpose.CHECKIN_REMINDER,
         "checkin_reminder_sent_at",
         lambda m, c: m.id in c and c[m.id].result is None,
@@ -116,7 +123,7 @@ STEPS = {
 
 
 def run_step(
-    session: Session, community: Community, rnd: Round, step: str, now: datetime, domain: str
+    session: Session, community: Community, rnd: Round, step: Unit, now: datetime, domain: str
 ) -> int:
     """Queue one step's mail for everyone it concerns and record that it ran.
 
@@ -151,9 +158,7 @@ def record_commitment(
 ) -> Commitment:
     """A reply to the prompt is the commitment; a later reply amends it."""
     text = clean_text(text, MAX_COMMITMENT_CHARS)
-    found = session.scalar(
-        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
-    )
+    found = commitment_of(session, rnd, member)
     if found is None:
         found = Commitment(
             round_id=rnd.id,
@@ -174,9 +179,7 @@ def record_checkin(
     session: Session, rnd: Round, member: Member, answer: CheckinAnswer, now: datetime
 ) -> Commitment:
     """Done / partly / not done, plus their reflection. A later answer replaces it."""
-    found = session.scalar(
-        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
-    )
+    found = commitment_of(session, rnd, member)
     if found is None:  # answered without committing by mail first: keep what they said
         found = Commitment(
             round_id=rnd.id,
@@ -187,7 +190,7 @@ def record_checkin(
             reflection="",
         )
         session.add(found)
-    found.result = CheckinStatus(answer.result.value)
+    found.result = answer.result
     found.reflection = clean_text(answer.reflection, MAX_COMMITMENT_CHARS)
     found.answered_at = now
     session.flush()

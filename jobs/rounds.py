@@ -11,7 +11,7 @@ from . import queues
 from .runtime import now, runtime
 
 
-def run_unit(community_id: int, unit: str, week: str) -> int:
+def run_unit(community_id: int, unit: Unit, week: str) -> int:
     """Queue this unit's mail for every member it concerns, then deliver it.
 
     Twice is harmless: ledger rows are keyed by member and round, so a retry (or a
@@ -23,9 +23,7 @@ def run_unit(community_id: int, unit: str, week: str) -> int:
         if community is None:
             return 0
         rnd = rounds.open_round(session, community, week, now())
-        count = rounds.run_step(
-            session, community, rnd, Unit(unit).value, now(), rt.settings.domain
-        )
+        count = rounds.run_step(session, community, rnd, Unit(unit), now(), rt.settings.domain)
         ids = [r.id for r in outbox.new_rows(session)]
     queues.enqueue_delivery(rt.settings, ids)
     return count

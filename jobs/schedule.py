@@ -41,7 +41,7 @@ def enqueue_due_work() -> dict[str, int]:
         args = (
             (d.community_id, d.week)
             if d.unit == Unit.DIGEST_PREVIEW
-            else (d.community_id, d.unit.value, d.week)
+            else (d.community_id, d.unit, d.week)
         )
         _enqueue_once(rt.settings, func, args, f"{d.unit}_{d.community_id}_{d.week}")
         counts[d.unit] = counts.get(d.unit, 0) + 1

@@ -6,13 +6,12 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from wtforms import ValidationError
 
 from community import members, rounds
-from community.checkins import CheckinAnswer, CheckinResult
+from community.checkins import CheckinAnswer
 from community.errors import CommunityError
-from community.models import Commitment, DeliveryMode, MemberStatus, Round
+from community.models import CheckinStatus, DeliveryMode, MemberStatus, Round
 from community.tokens import LinkPurpose
 
 from . import db
@@ -146,14 +145,12 @@ def _checkin(token: str):
     member = members.member_for_payload(db.session(), payload)
     rnd = db.session().get(Round, int(str(payload.get("r", "0"))))
     try:
-        result = CheckinResult(str(payload.get("a")))
+        result = CheckinStatus(str(payload.get("a")))
     except ValueError:
         abort(404)
     if rnd is None or rnd.community_id != member.community_id:
         abort(404)
-    commitment = db.session().scalar(
-        select(Commitment).where(Commitment.round_id == rnd.id, Commitment.member_id == member.id)
-    )
+    commitment = rounds.commitment_of(db.session(), rnd, member)
     return member, rnd, result, commitment
 
 

@@ -6,19 +6,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from community.checkins import CheckinAnswer, CheckinResult, classify_checkin
+from community.checkins import CheckinAnswer, classify_checkin
+from community.models import CheckinStatus
 from community.pauses import PauseRequest, parse_pause_request
 
-DONE = CheckinResult.DONE
-PARTLY = CheckinResult.PARTLY
-NOT_DONE = CheckinResult.NOT_DONE
-UNCLEAR = CheckinResult.UNCLEAR
+DONE = CheckinStatus.DONE
+PARTLY = CheckinStatus.PARTLY
+NOT_DONE = CheckinStatus.NOT_DONE
+UNCLEAR = CheckinStatus.UNCLEAR
 
 TODAY = date(2026, 3, 5)  # a Thursday
 A_WEEK_LATER = TODAY + timedelta(days=7)
 
 
-def result_of(text: str) -> CheckinResult:
+def result_of(text: str) -> CheckinStatus:
     return classify_checkin(text).result
 
 
@@ -365,7 +366,7 @@ def test_reflection_is_taken_from_the_original_text_not_a_normalised_copy():
 @given(st.text(max_size=200))
 def test_any_text_gives_a_result_and_a_reflection_drawn_from_it(text):
     answer = classify_checkin(text)
-    assert isinstance(answer.result, CheckinResult)
+    assert isinstance(answer.result, CheckinStatus)
     assert answer.reflection == "" or answer.reflection in text.strip()
     if answer.result is UNCLEAR:
         assert answer.reflection == text.strip()
@@ -382,7 +383,7 @@ _VERDICTISH = st.sampled_from(
 def test_any_mix_of_verdict_words_gives_a_result_and_a_reflection_drawn_from_it(parts):
     text = " ".join(parts)
     answer = classify_checkin(text)
-    assert isinstance(answer.result, CheckinResult)
+    assert isinstance(answer.result, CheckinStatus)
     assert answer.reflection == "" or answer.reflection in text.strip()
 
 
