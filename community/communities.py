@@ -142,9 +142,16 @@ def community_page(session: Session | Connection, slug: str) -> CommunityPage:
     row = session.execute(_PAGE, {"slug": slug.lower()}).first()
     if row is None:
         raise UnknownCommunity(f"No community called {slug!r}.")
-    taken, queued = int(row[5] or 0), int(row[6] or 0)
+    slug_, name, description, capacity, policy, taken, queued, version = row
     return CommunityPage(
-        *row[:5], seats_left=max(0, row[3] - taken), waitlist=queued, version=row[7]
+        slug=slug_,
+        name=name,
+        description=description,
+        capacity=capacity,
+        join_policy=policy,
+        seats_left=max(0, capacity - int(taken or 0)),
+        waitlist=int(queued or 0),
+        version=version,
     )
 
 

@@ -51,7 +51,7 @@ def make_engine(
     engine = create_engine(url, connect_args={"timeout": busy_ms / 1000}, **kwargs)
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - trivial
         # Take over transaction control from pysqlite (SQLAlchemy's documented recipe)
         # so every transaction starts with BEGIN IMMEDIATE below.
         dbapi_conn.isolation_level = None
@@ -63,7 +63,7 @@ def make_engine(
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):  # pragma: no cover - trivial
+    def _begin_immediate(conn: Connection) -> None:  # pragma: no cover - trivial
         # Several processes (web, smtp, workers) share one file. A deferred transaction
         # that reads and later writes fails with SQLITE_BUSY when another process wrote
         # meanwhile; taking the write lock up front makes them wait their turn instead.
@@ -131,6 +131,7 @@ def relaxed_durability(conn: Connection) -> Iterator[Connection]:
         # On the driver connection, outside any transaction: SQLite refuses to change
         # the level inside one, and SQLAlchemy would begin one for exec_driver_sql.
         raw = conn.connection.driver_connection
+        assert raw is not None
         level = raw.execute("PRAGMA synchronous").fetchone()[0]
         raw.execute("PRAGMA synchronous=NORMAL")
         try:

@@ -239,7 +239,10 @@ def _round_summary(session: Session, community: Community, rnd: Round) -> RoundS
         "no_commitment": 5,
     }
     rows.sort(key=lambda r: (order.get(r.result, 9), -r.streak, r.name.lower()))
-    count = lambda *kinds: sum(1 for r in rows if r.result in kinds)  # noqa: E731
+
+    def count(*kinds: str) -> int:
+        return sum(1 for r in rows if r.result in kinds)
+
     return RoundSummary(
         rnd.week,
         rnd.commitment_question,

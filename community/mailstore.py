@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.orm import Session
 
 from .models import InboundMessage, InboundStatus
@@ -69,9 +70,10 @@ class Arrival:
 
 
 @lru_cache(maxsize=2)
-def _insert_statement(dialect: str):
+def _insert_statement(dialect: str) -> ReturningInsert[Any]:
     # Built once: a statement compiled from cache costs far less than a new one per row.
     table = InboundMessage.__table__
+    assert isinstance(table, Table)
     make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         make_insert(table)
@@ -107,7 +109,7 @@ def insert_arrivals(
             "attempts": 0,
             "outcome": "",
         }
-        new_id = conn.execute(stmt, params).scalar()
+        new_id: int | None = conn.execute(stmt, params).scalar()
         if new_id is not None:
             results.append((new_id, True))
         else:

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -187,7 +187,7 @@ def new_lease_owner() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         OutboundMessage.status == SendStatus.PENDING,
         OutboundMessage.next_attempt_at <= now,
@@ -235,7 +235,7 @@ def renew_leases(conn: Connection, owner: str, now: datetime) -> int:
         .values(locked_until=now + LEASE)
     )
     conn.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return result.rowcount
 
 
 _MARK_HANDED = (
@@ -261,7 +261,7 @@ def mark_handed(conn: Connection, row_id: int, owner: str, now: datetime) -> boo
     """
     result = conn.execute(_MARK_HANDED, {"row_id": row_id, "owner": owner, "now": now})
     conn.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 _MARK_SENT = (
@@ -283,7 +283,9 @@ def mark_sent(conn: Connection, row_id: int, reply: str, now: datetime) -> None:
     if conn.dialect.name == "sqlite":
         # Plain DB-API in autocommit mode: one statement, one implicit transaction.
         stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        conn.connection.driver_connection.execute(
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute(
             "UPDATE outbound_messages SET status = 'sent', last_reply = ?, sent_at = ?, "
             "locked_until = NULL, lease_owner = NULL WHERE id = ?",
             (reply, stamp, row_id),

@@ -220,6 +220,7 @@ def _read_pause_tail(s: str, pos: int, today: datetime.date) -> _PauseTail | Non
                 return None
         if found is None:
             # "until I'm back", "for my wedding": clearly a pause, but no date we can read.
+            assert m is not None  # only "until" and "for" phrases get here without a date
             found = (None, _sentence_end(s, m.end()))
         date, pos = found
         if not dated:

@@ -222,8 +222,8 @@ def streaks(session: Session, community: Community, upto: Round) -> dict[int, in
     for member_id in members:
         count = 0
         for r in rounds:
-            c = by_round.get(r.id, {}).get(member_id)
-            if c is None or not c.text or c.result is None:
+            entry = by_round.get(r.id, {}).get(member_id)
+            if entry is None or not entry.text or entry.result is None:
                 break
             count += 1
         result[member_id] = count

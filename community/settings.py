@@ -7,7 +7,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +145,7 @@ class Settings:
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
 
-    def clock(self):
+    def clock(self) -> Clock:
         from .clock import Clock
 
         return Clock(self.data_path / "clock-offset" if self.dev_clock else None)

@@ -118,8 +118,14 @@ def _ledger_rows(
     for recipient in recipients:
         if recipient.kind != RecipientKind.REPLY or recipient.slug not in communities:
             continue
+        community = communities[recipient.slug]
+
+        def version(member_id: int, community: Community = community) -> int | None:
+            member = session.get(Member, member_id)
+            return member.link_version if member and member.community_id == community.id else None
+
         try:
-            token = verify_reply_token(settings.secret_key, recipient.token)
+            token = verify_reply_token(settings.secret_key, recipient.token, version)
         except InvalidLink:
             continue
         member_ids.add(token.member_id)

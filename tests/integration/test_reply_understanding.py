@@ -241,3 +241,31 @@ def test_digest_excerpts_carry_no_sign_off_or_signature(
         assert "A short walk after lunch helps a lot." in text
         for leaked in ("Best,", "-Carol", "Product Lead", "+1 555 0100", "helps a lot. Carol"):
             assert leaked not in text, (part, leaked)
+
+
+def test_a_reply_without_threading_headers_is_read_with_what_its_address_names(
+    frozen, settings, sessions, relay, runtime
+):
+    """Some clients drop In-Reply-To and References: the personal reply address alone
+    must lead to the prompt the member got."""
+    from community.db import transaction
+    from jobs.replies import reply_context
+    from mail.inbound.parse import read_message
+
+    make_circle(sessions, "circle", "UTC", PEOPLE[:1])
+    frozen.moment = START + timedelta(hours=8)  # Monday 08:00: the prompt
+    enqueue_due_work()
+    run_jobs(settings)
+    prompt = copies_to(relay, "commitment")["anne@example.com"]
+    reply_to = prompt["Reply-To"].addresses[0].addr_spec
+    raw = mail("anne@example.com", reply_to, "Re: commitment", "Run twice.").as_bytes()
+    parsed = read_message(raw, our_domain=settings.domain)
+    assert not parsed.headers.in_reply_to and not parsed.headers.references
+    with transaction(sessions) as session:
+        context, sender = reply_context(
+            session, settings, runtime.signer, parsed, [reply_to], frozen.moment
+        )
+    assert sender is not None and sender.member.address == "anne@example.com"
+    assert [s.purpose for s in context.sent] and {s.purpose for s in context.sent} == {
+        "commitment_prompt"
+    }
