@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import bounces, digests, members, outbox, rounds, threads
+from . import attachments, bounces, digests, members, names, outbox, rounds, threads
 from .addresses import (
     Recipient,
     RecipientKind,
@@ -43,6 +43,8 @@ from .models import (
 )
 from .pauses import parse_pause_request
 
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # KITH_ATTACHMENT_MAX_BYTES' default
+
 
 @dataclass(frozen=True)
 class Filed:
@@ -60,6 +62,7 @@ class Context:
     secret: str
     domain: str
     now: datetime
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
 
 
 def file_message(
@@ -70,9 +73,10 @@ def file_message(
     secret: str,
     domain: str,
     now: datetime,
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES,
 ) -> Filed:
     """Decide and record the outcome of a stored message; the caller commits."""
-    ctx = Context(session, inbound, mail, secret, domain, now)
+    ctx = Context(session, inbound, mail, secret, domain, now, attachment_max_bytes)
     recipients = [r for r in (parse_recipient(a, domain) for a in inbound.rcpt_tos) if r]
     if mail.kind == MailKind.LOOP:
         return Filed(InboundStatus.DISCARDED, f"loop: {mail.reason}")
@@ -149,6 +153,16 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
         now=ctx.now,
         domain=ctx.domain,
     )
+    if sender is not None:
+        attachments.tell_sender(
+            ctx.session,
+            post,
+            sender,
+            mail_fields(ctx.mail)["attachments"],
+            limit=ctx.attachment_max_bytes,
+            now=ctx.now,
+            domain=ctx.domain,
+        )
     return Filed(InboundStatus.PROCESSED, f"posted #{post.id} in thread #{post.thread_id}")
 
 
@@ -156,13 +170,17 @@ def mail_fields(mail: IncomingMail) -> dict[str, Any]:
     """The parts of a parsed message a post is made of (JSON-safe, kept on holds)."""
     return {
         "subject": mail.subject,
-        "from_name": mail.from_name,
+        "from_name": names.limit_name(mail.from_name),
         "from_address": mail.from_address,
         "reply": mail.reply,
         "full_text": mail.full_text,
         "message_id": mail.message_id,
         "in_reply_to": mail.in_reply_to,
         "references": list(mail.references),
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in mail.attachments
+        ],
     }
 
 

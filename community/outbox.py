@@ -309,6 +309,8 @@ class Purpose:
     HELD_NOTICE = "held_notice"
     HOST_FORWARD = "host_forward"
     MEMBER_BOUNCING = "member_bouncing"
+    MEMBER_UNDELIVERABLE = "member_undeliverable"
+    ATTACHMENTS_LEFT_OUT = "attachments_left_out"
     COMMITMENT_PROMPT = "commitment_prompt"
     COMMITMENT_REMINDER = "commitment_reminder"
     CHECKIN_PROMPT = "checkin_prompt"

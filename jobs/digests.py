@@ -10,13 +10,19 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from community import digests, outbox
+from community import bounces, digests, outbox
 from community.db import relaxed_durability, transaction
 from community.models import Community, DigestStatus, Member, OutboundMessage, Role
 from community.outbox import Purpose
 from mail.outbound.bulk import digest_copy, prepare_digest
 from mail.outbound.compose import envelope_sender
-from mail.outbound.send import PermanentSendError, SendError, TransientSendError
+from mail.outbound.send import (
+    ComposeError,
+    PermanentSendError,
+    SendError,
+    SmtpUtf8Unavailable,
+    TransientSendError,
+)
 
 from . import queues
 from .outbound import schedule_retry
@@ -136,7 +142,13 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> st
         claimed = set(outbox.claim_many(session, [r.id for r in rows], now()))
     for row in rows:
         if row.id in claimed:
-            sender.put(row, digest_copy(batch, row, members[row.member_id]))
+            try:
+                data = digest_copy(batch, row, members[row.member_id])
+            except Exception as exc:  # this copy only; the batch goes on
+                log.warning("cannot compose digest copy %s: %r", row.id, exc)
+                sender.failed.append((row.id, ComposeError(f"cannot compose digest: {exc!r}")))
+                continue
+            sender.put(row, data)
     log.info("digest %s for %s: %d copies queued", week, community.slug, len(claimed))
     return "sent"
 
@@ -150,8 +162,15 @@ def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
             assert row is not None
             if isinstance(exc, PermanentSendError):
                 outbox.record_permanent_failure(row, exc.reply)
+                member = session.get(Member, row.member_id) if row.member_id else None
+                if isinstance(exc, SmtpUtf8Unavailable) and member is not None:
+                    bounces.stop_undeliverable(
+                        session, member, exc.reply, now=now(), domain=rt.settings.domain
+                    )
             else:
                 schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
+        ids = [r.id for r in outbox.new_rows(session)]
+    queues.enqueue_delivery(rt.settings, ids)
 
 
 def send_preview(community_id: int, week: str) -> str:

@@ -55,6 +55,7 @@ def process_one(inbound_id: int) -> str:
                 secret=rt.settings.secret_key,
                 domain=rt.settings.domain,
                 now=now(),
+                attachment_max_bytes=rt.settings.attachment_max_bytes,
             )
             row.status, row.outcome, row.processed_at = filed.status, filed.note, now()
             row.attempts += 1

@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from community import outbox
+from community import bounces, outbox
 from community.db import transaction
 from community.models import Community, Member, OutboundMessage
 from mail.outbound.compose import MailContext, envelope_sender, message_bytes
-from mail.outbound.send import PermanentSendError, TransientSendError
+from mail.outbound.send import (
+    ComposeError,
+    PermanentSendError,
+    SmtpUtf8Unavailable,
+    TransientSendError,
+)
 
 from . import queues
 from .runtime import now, runtime
@@ -43,6 +48,11 @@ def _deliver_one(rt, row_id: int) -> str:
             data = message_bytes(
                 MailContext(settings, rt.signer, community, member, row, session), now()
             )
+        except ComposeError as exc:
+            # The row's own data cannot make a message: final, never an endless retry.
+            log.warning("cannot compose ledger row %s (%s): %s", row_id, row.purpose, exc.reply)
+            outbox.record_permanent_failure(row, exc.reply)
+            return "failed"
         except Exception as exc:
             log.exception("cannot compose ledger row %s (%s)", row_id, row.purpose)
             schedule_retry(row, f"compose error: {exc!r}", settings.send_max_attempts)
@@ -54,9 +64,25 @@ def _deliver_one(rt, row_id: int) -> str:
         reply = rt.transport().send_raw(data, sender, recipient)
     except TransientSendError as exc:
         return _record(rt, row_id, "retry", exc.reply)
+    except SmtpUtf8Unavailable as exc:
+        return record_undeliverable(rt, row_id, exc.reply)
     except PermanentSendError as exc:
         return _record(rt, row_id, "failed", exc.reply)
     return _record(rt, row_id, "sent", reply)
+
+
+def record_undeliverable(rt, row_id: int, reply: str) -> str:
+    """Final failure for the row; the member's delivery stops and the host is told."""
+    with transaction(rt.sessions) as session:
+        row = session.get(OutboundMessage, row_id)
+        assert row is not None
+        outbox.record_permanent_failure(row, reply)
+        member = session.get(Member, row.member_id) if row.member_id else None
+        if member is not None and member.address == row.recipient:
+            bounces.stop_undeliverable(session, member, reply, now=now(), domain=rt.settings.domain)
+        ids = [r.id for r in outbox.new_rows(session)]
+    queues.enqueue_delivery(rt.settings, ids)
+    return "failed"
 
 
 def _record(rt, row_id: int, outcome: str, reply: str) -> str:

@@ -16,22 +16,31 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from .errors import (
+    ComposeError,
+    PermanentSendError,
+    SendError,
+    SmtpUtf8Unavailable,
+    TransientSendError,
+)
+from .headers import smtp_address
+
+__all__ = [
+    "ComposeError",
+    "PermanentSendError",
+    "SendError",
+    "SmtpUtf8Unavailable",
+    "TransientSendError",
+    "make_transport",
+]
 log = logging.getLogger(__name__)
 SMTP_POLICY = email.policy.SMTP
 
 
-class SendError(Exception):
-    def __init__(self, reply: str) -> None:
-        super().__init__(reply)
-        self.reply = reply
-
-
-class TransientSendError(SendError):
-    """4xx or a connection problem: try again later."""
-
-
-class PermanentSendError(SendError):
-    """5xx: the relay refused for good; trying again will not help."""
+def needs_smtputf8(data: bytes, sender: str, recipient: str) -> bool:
+    """RFC 6531: an international address in the envelope or the headers."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    return not (sender.isascii() and recipient.isascii() and head.isascii())
 
 
 class Transport(Protocol):
@@ -78,9 +87,10 @@ class RelayConfig:
     username: str | None
     password: str | None
     timeout: float
+    helo_name: str | None = None  # None: the standard library's guess
 
     @classmethod
-    def from_url(cls, url: str, timeout: float = 30.0) -> RelayConfig:
+    def from_url(cls, url: str, timeout: float = 30.0, helo_name: str = "") -> RelayConfig:
         """smtp://host:25 (plain), smtp+starttls://user:pass@host:587, smtps://host:465."""
         parts = urlsplit(url)
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
@@ -96,6 +106,7 @@ class RelayConfig:
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             timeout=timeout,
+            helo_name=helo_name or None,
         )
 
 
@@ -105,25 +116,57 @@ class SMTPTransport:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
         self._conn: smtplib.SMTP | None = None
+        self._tls_failed = False
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
-        context = ssl.create_default_context()
         try:
             if cfg.security == "tls":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=cfg.timeout, context=context
+                    cfg.host,
+                    cfg.port,
+                    local_hostname=cfg.helo_name,
+                    timeout=cfg.timeout,
+                    context=ssl.create_default_context(),
                 )
             else:
-                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-                if cfg.security == "starttls":
-                    conn.starttls(context=context)
+                conn = self._plain_or_starttls()
             if cfg.username:
                 conn.login(cfg.username, cfg.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentSendError(_reply(exc.smtp_code, exc.smtp_error)) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientSendError(f"cannot reach relay {cfg.host}:{cfg.port}: {exc}") from exc
+        return conn
+
+    def _plain_or_starttls(self) -> smtplib.SMTP:
+        """smtp+starttls:// insists on a verified STARTTLS. smtp:// takes STARTTLS when
+        the relay offers it (RFC 3207), unverified (RFC 7435 opportunistic security:
+        better than plain text); if that handshake fails, it reconnects in plain text
+        and stays so for this process."""
+        cfg = self.config
+        conn = smtplib.SMTP(cfg.host, cfg.port, local_hostname=cfg.helo_name, timeout=cfg.timeout)
+        conn.ehlo()
+        if cfg.security == "starttls":
+            conn.starttls(context=ssl.create_default_context())
+            conn.ehlo()
+            return conn
+        if not conn.has_extn("starttls") or self._tls_failed:
+            return conn
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            conn.starttls(context=context)
+            conn.ehlo()
+            return conn
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("STARTTLS with %s failed (%s); sending in plain text", cfg.host, exc)
+            self._tls_failed = True
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                conn.close()
+        conn = smtplib.SMTP(cfg.host, cfg.port, local_hostname=cfg.helo_name, timeout=cfg.timeout)
+        conn.ehlo()
         return conn
 
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
@@ -154,10 +197,17 @@ class SMTPTransport:
         # Spelled out rather than sendmail() so we keep the relay's final reply
         # ("250 2.0.0 queued as ...") for the ledger.
         conn.ehlo_or_helo_if_needed()
-        code, text = conn.mail(sender)
+        options: list[str] = []
+        if needs_smtputf8(data, sender, recipient):
+            if not conn.has_extn("smtputf8"):
+                raise SmtpUtf8Unavailable(
+                    f"the relay does not offer SMTPUTF8, needed for {recipient} (RFC 6531)"
+                )
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        code, text = conn.mail(smtp_address(sender), options)
         if code != 250:
             raise _classify(code, text)
-        code, text = conn.rcpt(recipient)
+        code, text = conn.rcpt(smtp_address(recipient))
         if code not in (250, 251):
             raise _classify(code, text)
         try:
@@ -194,8 +244,10 @@ def _classify(code: int, text: bytes | str) -> SendError:
     return PermanentSendError(reply) if 500 <= code < 600 else TransientSendError(reply)
 
 
-def make_transport(smtp_url: str, outbox: Path, timeout: float = 30.0) -> Transport:
+def make_transport(
+    smtp_url: str, outbox: Path, timeout: float = 30.0, helo_name: str = ""
+) -> Transport:
     """The relay when one is configured, else the local outbox."""
     if smtp_url:
-        return SMTPTransport(RelayConfig.from_url(smtp_url, timeout))
+        return SMTPTransport(RelayConfig.from_url(smtp_url, timeout, helo_name))
     return OutboxTransport(outbox)

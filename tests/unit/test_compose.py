@@ -1,6 +1,8 @@
 """Composing outbound mail: headers, both parts, links that work, escaping."""
 
 from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 
@@ -54,7 +56,8 @@ def mail_for(db, tmp_path):
             member_id=m.id,
         )
         db.flush()
-        return compose(MailContext(settings, signer, c, m, row, db), NOW), row, signer
+        raw = compose(MailContext(settings, signer, c, m, row, db), NOW)
+        return BytesParser(policy=policy.default).parsebytes(raw), row, signer
 
     return make
 
