@@ -40,7 +40,8 @@ SMTP_POLICY = email.policy.SMTP
 def needs_smtputf8(data: bytes, sender: str, recipient: str) -> bool:
     """RFC 6531: an international address in the envelope or the headers."""
     head = data.split(b"\r\n\r\n", 1)[0]
-    return not (sender.isascii() and recipient.isascii() and head.isascii())
+    envelope = smtp_address(sender) + smtp_address(recipient)  # IDN domains as A-labels
+    return not (envelope.isascii() and head.isascii())
 
 
 class Transport(Protocol):
