@@ -7,7 +7,8 @@ import logging
 from community import mailstore, outbox
 from community.db import transaction
 from community.inbound import file_message
-from community.models import InboundMessage
+from community.models import InboundMessage, InboundStatus
+from mail.authentication import authenticate
 from mail.inbound.parse import parse_message
 
 from . import queues
@@ -42,11 +43,14 @@ def process_one(inbound_id: int) -> str:
     message finds it done (or locked) and does nothing.
     """
     rt = runtime()
+    results = _authenticate(rt, inbound_id)  # DNS work, outside any transaction
     try:
         with transaction(rt.sessions) as session:
             row = mailstore.claim_for_processing(session, inbound_id)
             if row is None:
                 return "skipped"
+            if results is not None:
+                row.auth_results = results
             mail = parse_message(row.raw, our_domain=rt.settings.domain)
             filed = file_message(
                 session,
@@ -70,6 +74,21 @@ def process_one(inbound_id: int) -> str:
         raise
     queues.enqueue_delivery(rt.settings, ids)
     return filed.status.value
+
+
+def _authenticate(rt, inbound_id: int) -> str | None:
+    """RFC 8601 results (DKIM, SPF) for a stored message not yet processed."""
+    with transaction(rt.sessions) as session:
+        row = session.get(InboundMessage, inbound_id)
+        if row is None or row.status != InboundStatus.RECEIVED or row.auth_results:
+            return None
+        raw, mail_from = row.raw, row.mail_from
+    try:
+        found = authenticate(rt.settings, raw, mail_from)
+    except Exception:  # never lose a message over a check: it is only unrecorded
+        log.warning("could not authenticate inbound #%s", inbound_id, exc_info=True)
+        return None
+    return found.header_value(rt.settings.domain) if found is not None else None
 
 
 def sweep() -> int:

@@ -61,6 +61,8 @@ def report(checks: list[Check], settings: Settings) -> str:
     publish = [c.publish for c in checks if c.publish and c.status != "ok"]
     if publish:
         lines += ["", "Publish these records (zone-file syntax):", *publish]
+    elif any(c.status == "fail" for c in checks):
+        lines += ["", "Fix the failures above, then run `kith doctor` again."]
     else:
         lines += ["", "Nothing to publish."]
     return "\n".join(lines)

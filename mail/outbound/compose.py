@@ -19,7 +19,7 @@ from .headers import HeaderSpec, ListHeaders, header_block
 from .letters import LETTERS, Letter, MailContext
 from .rawmime import alternative, message, with_attachments
 from .render import render_html, render_text
-from .signing import sign
+from .signing import load_key, sign
 
 __all__ = ["MailContext", "compose", "envelope_sender", "list_headers", "message_bytes"]
 
@@ -41,7 +41,8 @@ def list_headers(
 
 
 def compose(c: MailContext, now: datetime) -> bytes:
-    """The message for a ledger row, unsigned. Raises KeyError for an unknown purpose."""
+    """The message for a ledger row, ARC-sealed when it relays a member's mail, not yet
+    DKIM-signed. Raises KeyError for an unknown purpose."""
     letter = LETTERS[c.row.purpose](c)
     settings, community = c.settings, c.community
     context: dict[str, Any] = {
@@ -64,7 +65,13 @@ def compose(c: MailContext, now: datetime) -> bytes:
         render_html(settings.templates_path, c.row.purpose, context),
     )
     parts = list(letter.forwarded.parts) if letter.forwarded else []
-    return message(head, with_attachments(body, parts))
+    data = message(head, with_attachments(body, parts))
+    key = load_key(settings)
+    if letter.authentication and key is not None:
+        from mail.authentication import arc_seal
+
+        data = arc_seal(key, data, settings.domain, letter.authentication)
+    return data
 
 
 def _spec(c: MailContext, letter: Letter, now: datetime, unsubscribe: str | None) -> HeaderSpec:

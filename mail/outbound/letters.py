@@ -51,6 +51,7 @@ class Letter:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     forwarded: Forwarded | None = None  # attachments passed on, and those left out
+    authentication: str | None = None  # what intake found (RFC 8601): sealed with ARC
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def _post(c: MailContext) -> Letter:
         ReplyToken(TokenKind.THREAD, c.member.id, thread.id),
     )
     forwarded = _attachments(c, post.inbound_id)
+    inbound = c.session.get(InboundMessage, post.inbound_id) if post.inbound_id else None
     return Letter(
         ("Re: " if chain else "") + thread.subject,
         to_member=True,
@@ -147,6 +149,7 @@ def _post(c: MailContext) -> Letter:
         in_reply_to=chain[-1] if chain else None,
         references=tuple(chain),
         forwarded=forwarded,
+        authentication=inbound.auth_results if inbound is not None else None,
     )
 
 

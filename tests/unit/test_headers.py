@@ -203,3 +203,43 @@ def test_posts_and_host_forwards_carry_the_senders_attachment(kinds):
         assert msg.get_content_type() == "multipart/mixed", purpose
         [pdf] = msg.iter_attachments()
         assert pdf.get_filename() == "plan.pdf" and pdf.get_content().startswith(b"%PDF")
+
+
+def test_every_kind_is_dkim_signed_relaxed_over_the_headers_receivers_check(db, tmp_path):
+    import dkim
+
+    from mail.outbound.signing import generate_key, load_key
+
+    settings = load_settings(
+        {},
+        data_dir=str(tmp_path),
+        secret_key="k",
+        domain="kith.example",
+        base_url="https://circles.example",
+        dkim_key=str(tmp_path / "dkim.pem"),
+    )
+    generate_key(tmp_path / "dkim.pem")
+    record = load_key(settings).dns_value().encode()
+    asked = []
+
+    def dns(name: bytes, timeout: int = 5) -> bytes | None:
+        asked.append(name)
+        return record if name == b"kith._domainkey.kith.example." else None
+
+    made = make_every_kind(db, settings, Signer("k"))
+    assert sorted(m.purpose for m in made) == ALL_PURPOSES
+    for m in made:
+        assert m.data.startswith(b"DKIM-Signature: "), m.purpose
+        assert dkim.verify(m.data, dnsfunc=dns), m.purpose
+        sig = dkim.DKIM(m.data)
+        sig.verify(dnsfunc=dns)
+        tags = sig.signature_fields
+        assert tags[b"c"] == b"relaxed/relaxed" and tags[b"d"] == b"kith.example"
+        covered = set(tags[b"h"].split(b":"))
+        required = {b"from", b"to", b"subject", b"date", b"message-id", b"list-id"}
+        if m.purpose in TO_MEMBERS:
+            required |= {b"list-unsubscribe", b"list-unsubscribe-post"}
+        assert required <= {h.strip() for h in covered}, m.purpose
+        # Tampering with a signed header breaks it.
+        assert not dkim.verify(m.data.replace(b"Subject: ", b"Subject: X", 1), dnsfunc=dns)
+    db.rollback()
