@@ -57,8 +57,11 @@ def member_post(author: str, to: str, subject: str, text: str, **headers: str) -
     return msg.as_bytes()
 
 
-def _inbound(session: Session, raw: bytes, rcpt: str) -> InboundMessage:
+def _inbound(session: Session, raw: bytes, rcpt: str, domain: str) -> InboundMessage:
+    """A stored arrival, with the results our intake would have recorded for it."""
     row = InboundMessage(
+        auth_results=f"{domain}; dkim=pass header.d=example.com;\r\n\t"
+        "spf=pass smtp.mailfrom=anne@example.com",
         mail_from="anne@example.com",
         rcpt_tos=[rcpt],
         raw=raw,
@@ -148,7 +151,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     first_raw = member_post(
         "Anne Archer <anne@example.com>", "circle@" + domain, "Goals for March", "Beta by Friday."
     )
-    first_in = _inbound(session, first_raw, "circle@" + domain)
+    first_in = _inbound(session, first_raw, "circle@" + domain, domain)
     first = _publish(session, c, first_raw, first_in, anne, None, domain)
     reply_raw = member_post(
         "Bart Bakker <bart@example.org>",
@@ -158,7 +161,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
         In_Reply_To=first.message_id,
         References=first.message_id,
     )
-    reply_in = _inbound(session, reply_raw, "circle@" + domain)
+    reply_in = _inbound(session, reply_raw, "circle@" + domain, domain)
     reply = _publish(session, c, reply_raw, reply_in, bart, first.thread, domain)
     rows[Purpose.POST] = next(
         r
@@ -180,7 +183,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     outside_raw = member_post(
         "Olga Outsider <olga@example.net>", "circle@" + domain, "Can I join?", "Hello."
     )
-    outside_in = _inbound(session, outside_raw, "circle@" + domain)
+    outside_in = _inbound(session, outside_raw, "circle@" + domain, domain)
     outside = _incoming(outside_raw, "Can I join?", "Olga Outsider", "olga@example.net")
     held = HeldMessage(
         inbound_id=outside_in.id,

@@ -242,4 +242,10 @@ def test_every_kind_is_dkim_signed_relaxed_over_the_headers_receivers_check(db, 
         assert required <= {h.strip() for h in covered}, m.purpose
         # Tampering with a signed header breaks it.
         assert not dkim.verify(m.data.replace(b"Subject: ", b"Subject: X", 1), dnsfunc=dns)
+    # The relayed post also carries an ARC set that holds what intake found.
+    post = next(m for m in made if m.purpose == Purpose.POST)
+    cv, _results, reason = dkim.arc_verify(post.data, dnsfunc=dns)
+    assert cv == dkim.CV_Pass, reason
+    aar = one(raw_headers(post.data), "ARC-Authentication-Results")
+    assert aar.startswith("i=1; kith.example;") and "dkim=pass header.d=example.com" in aar
     db.rollback()
