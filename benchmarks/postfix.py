@@ -40,6 +40,9 @@ smtpd_relay_restrictions = permit_mynetworks, permit_auth_destination, reject
 maillog_file = {root}/maillog
 maillog_file_prefixes = {root}
 message_size_limit = 52428800
+alias_maps =
+alias_database =
+local_recipient_maps =
 """
 
 MASTER_CF = """\
@@ -79,6 +82,9 @@ class PrivatePostfix:
             raise SystemExit("Postfix not found: apt-get install postfix (Debian package).")
         self.root, self.port = root, port
         (root / "etc").mkdir(parents=True)
+        for folder in (root, *root.parents):  # its daemons run as the postfix user
+            if folder.stat().st_mode & 0o005 != 0o005:
+                folder.chmod(folder.stat().st_mode | 0o005)
         (root / "queue").mkdir()
         (root / "data").mkdir()
         postfix_uid = pwd.getpwnam("postfix").pw_uid
