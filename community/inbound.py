@@ -135,6 +135,8 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
                     thread, hold_reason = None, "reply address names an unknown thread"
             elif token.kind == TokenKind.PREVIEW:
                 return _file_preview_reply(ctx, community, recipient, token)
+            elif token.kind == TokenKind.UNSUBSCRIBE:
+                return _file_unsubscribe(ctx, community, token)
             else:
                 return _file_round_reply(ctx, community, recipient, token)
     sender = _sender(ctx, community)
@@ -383,6 +385,25 @@ def _file_preview_reply(
         return Filed(InboundStatus.PROCESSED, f"digest {run.week} skipped by the host")
     run.host_note = threads.clean_text(text, 4000)
     return Filed(InboundStatus.PROCESSED, f"host note set for digest {run.week}")
+
+
+def _file_unsubscribe(ctx: Context, community: Community, token: ReplyToken) -> Filed:
+    """Mail to the List-Unsubscribe mailto: address (RFC 2369) from the member it was
+    made for, and not revoked since, unsubscribes them. Anything else is dropped
+    without an answer: a forwarded digest must not let its reader unsubscribe anyone."""
+    member = ctx.session.get(Member, token.member_id)
+    if (
+        member is None
+        or member.community_id != community.id
+        or member.link_version != token.target_id
+        or not sender_matches(member.address, ctx.mail.from_address)
+    ):
+        return Filed(InboundStatus.DISCARDED, "unsubscribe request not from its member")
+    left = members.unsubscribe(ctx.session, member, now=ctx.now, domain=ctx.domain)
+    return Filed(
+        InboundStatus.PROCESSED,
+        f"{member.address} unsubscribed by mail" if left else f"{member.address} had already left",
+    )
 
 
 SKIP_WORDS = frozenset({"skip", "skip it", "skip this week", "no digest", "cancel"})

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from community import links
-from community.addresses import host_contact_address, list_address, list_id
+from community.addresses import (
+    ReplyToken,
+    TokenKind,
+    host_contact_address,
+    list_address,
+    list_id,
+    reply_address,
+)
 from community.models import Community, DigestRun, Member, OutboundMessage
 from community.outbox import Purpose
 from community.settings import Settings
@@ -30,6 +37,11 @@ def list_headers(
     """The RFC 2369 fields of a community's mail; posting and unsubscribing only for
     members (someone confirming their signup is not in yet)."""
     is_member = unsubscribe is not None and member is not None
+    mailto = None
+    if is_member:
+        assert member is not None
+        token = ReplyToken(TokenKind.UNSUBSCRIBE, member.id, member.link_version)
+        mailto = reply_address(settings.secret_key, community.slug, settings.domain, token)
     return ListHeaders(
         name=community.name,
         list_id=list_id(community.slug, settings.domain),
@@ -37,6 +49,7 @@ def list_headers(
         owner=host_contact_address(community.slug, settings.domain),
         post=list_address(community.slug, settings.domain) if is_member else None,
         unsubscribe_url=unsubscribe,
+        unsubscribe_mailto=mailto,
     )
 
 

@@ -202,3 +202,34 @@ def test_attachments_are_passed_on_and_what_is_too_large_is_named_once(
     finally:
         rt.close()
         sink.stop()
+
+
+def test_list_unsubscribe_mailto_unsubscribes_only_its_member(
+    circle, plain_relay, sessions, settings, work, db
+):
+    import re
+    from email.message import EmailMessage
+
+    from community.mailstore import Arrival, insert_arrivals
+    from jobs.inbound import process_one
+
+    add(sessions, settings, "anne@example.com")
+    work()
+    [welcome] = plain_relay.to("anne@example.com")
+    [mailto] = re.findall(r"<mailto:([^>]+)>", str(welcome["List-Unsubscribe"]))
+
+    def write(sender: str) -> str:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = sender, mailto, "unsubscribe"
+        msg["Message-ID"] = f"<unsub-{sender}>"
+        msg.set_content("unsubscribe")
+        with job_runtime.runtime().engine.begin() as conn:
+            [(row_id, _)] = insert_arrivals(
+                conn, [Arrival(sender, [mailto], msg.as_bytes())], datetime.now(UTC)
+            )
+        return process_one(row_id)
+
+    assert write("someone-else@example.net") == "discarded"  # a forwarded copy's reader
+    assert status_of(db, "anne@example.com") == MemberStatus.ACTIVE
+    assert write("anne@example.com") == "processed"
+    assert status_of(db, "anne@example.com") == MemberStatus.UNSUBSCRIBED

@@ -97,7 +97,11 @@ def test_list_headers_are_exact_on_the_wire(kinds):
         assert one(fields, "List-Owner") == f"<mailto:circle-host@{domain}>"
         if purpose in TO_MEMBERS:
             unsubscribe = one(fields, "List-Unsubscribe")
-            assert re.fullmatch(r"<https://circles\.example/unsubscribe/[^\s<>]+>", unsubscribe)
+            assert re.fullmatch(
+                rf"<https://circles\.example/unsubscribe/[^\s<>]+>, "
+                rf"<mailto:circle\+u-[0-9a-z]+-0-[a-z2-7]+@{re.escape(domain)}>",
+                unsubscribe,
+            ), unsubscribe
             assert one(fields, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
             assert one(fields, "List-Post") == f"<mailto:circle@{domain}>"
         else:
