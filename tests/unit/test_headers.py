@@ -253,3 +253,15 @@ def test_every_kind_is_dkim_signed_relaxed_over_the_headers_receivers_check(db, 
     aar = one(raw_headers(post.data), "ARC-Authentication-Results")
     assert aar.startswith("i=1; kith.example;") and "dkim=pass header.d=example.com" in aar
     db.rollback()
+
+
+def test_our_copies_coming_back_are_still_recognised_as_loops(kinds):
+    """Post copies now carry the author's Message-ID, not ours: List-Id and X-Kith-Loop
+    still tell our own mail when a member's mailbox sends it back."""
+    from community.incoming import MailKind
+    from mail.inbound.parse import parse_message
+
+    settings, made = kinds
+    for purpose, m in made.items():
+        mail = parse_message(m.data, our_domain=settings.domain)
+        assert mail.kind == MailKind.LOOP, (purpose, mail.reason)
