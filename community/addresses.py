@@ -7,6 +7,7 @@ import enum
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formataddr
 
@@ -65,6 +66,9 @@ class ReplyToken:
     kind: TokenKind
     member_id: int
     target_id: int
+    # The member's link version when the address was made: bumping it (leaving,
+    # re-joining, "sign out everywhere") revokes every reply address made before.
+    version: int = 0
 
 
 class RecipientKind(enum.StrEnum):
@@ -72,6 +76,7 @@ class RecipientKind(enum.StrEnum):
     REPLY = "reply"  # SLUG+TOKEN@domain
     HOST = "host"  # SLUG-host@domain
     BOUNCE = "bounce"  # bounces@domain or bounces+ROW@domain (VERP)
+    OPERATOR = "operator"  # postmaster@ (RFC 5321 4.5.1) and abuse@ (RFC 2142)
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,16 @@ class Recipient:
 
 
 BOUNCE_LOCAL = "bounces"
+OPERATOR_LOCALS = frozenset({"postmaster", "abuse"})
 _MAC_BYTES = 10  # 80 bits: forging one by chance would take ~2**79 tries
 _TOKEN_RE = re.compile(r"^([a-z])-([0-9a-z]{1,13})-([0-9a-z]{1,13})-([a-z2-7]{16})$")
 
 
-def _mac(secret: str, kind: str, member_id: int, target_id: int) -> str:
-    digest = hmac.new(
-        secret.encode(), f"reply:{kind}:{member_id}:{target_id}".encode(), hashlib.sha256
-    ).digest()[:_MAC_BYTES]
+def _mac(secret: str, kind: str, member_id: int, target_id: int, version: int) -> str:
+    # Version 0 signs what addresses signed before versions existed, so addresses in
+    # members' mailboxes from then keep working until the member's version moves on.
+    message = f"reply:{kind}:{member_id}:{target_id}" + (f":v{version}" if version else "")
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()[:_MAC_BYTES]
     return base64.b32encode(digest).decode().lower()
 
 
@@ -106,7 +113,7 @@ def _b36(number: int) -> str:
 
 def make_reply_token(secret: str, token: ReplyToken) -> str:
     """Short, lower-case (some MTAs fold local parts), signed: `t-1f-2k-<mac>`."""
-    mac = _mac(secret, token.kind.value, token.member_id, token.target_id)
+    mac = _mac(secret, token.kind.value, token.member_id, token.target_id, token.version)
     return f"{token.kind.value}-{_b36(token.member_id)}-{_b36(token.target_id)}-{mac}"
 
 
@@ -114,8 +121,19 @@ def reply_address(secret: str, slug: str, domain: str, token: ReplyToken) -> str
     return f"{slug}+{make_reply_token(secret, token)}@{domain}"
 
 
-def verify_reply_token(secret: str, raw: str) -> ReplyToken:
-    """Check a token's signature. Raises InvalidLink when forged, damaged or unknown."""
+class RevokedReplyAddress(InvalidLink):
+    """A genuine reply address made before the member's links were revoked."""
+
+
+def verify_reply_token(
+    secret: str, raw: str, current_version: Callable[[int], int | None]
+) -> ReplyToken:
+    """Check a token's signature against the member's current link version.
+
+    `current_version(member_id)` gives that version, or None for no such member.
+    Raises RevokedReplyAddress for a genuine but revoked address, InvalidLink when
+    forged, damaged or unknown.
+    """
     match = _TOKEN_RE.match(raw.lower())
     if not match:
         raise InvalidLink("malformed reply token")
@@ -125,9 +143,18 @@ def verify_reply_token(secret: str, raw: str) -> ReplyToken:
     except ValueError as exc:
         raise InvalidLink("unknown reply token kind") from exc
     member_id, target_id = int(member_raw, 36), int(target_raw, 36)
-    if not hmac.compare_digest(mac, _mac(secret, kind.value, member_id, target_id)):
-        raise InvalidLink("reply token signature does not match")
-    return ReplyToken(kind, member_id, target_id)
+    version = current_version(member_id)
+    if version is None:
+        raise InvalidLink("reply token names no member")
+
+    def signed_for(v: int) -> bool:
+        return hmac.compare_digest(mac, _mac(secret, kind.value, member_id, target_id, v))
+
+    if signed_for(version):
+        return ReplyToken(kind, member_id, target_id, version)
+    if any(signed_for(v) for v in range(version)):
+        raise RevokedReplyAddress("reply address was revoked")
+    raise InvalidLink("reply token signature does not match")
 
 
 def parse_recipient(address: str, domain: str) -> Recipient | None:
@@ -136,10 +163,15 @@ def parse_recipient(address: str, domain: str) -> Recipient | None:
     Only the shape is checked here; whether the community exists and the token is
     genuine is decided by the caller (a bad token is held, not refused).
     """
-    local, _, host = address.strip().strip("<>").rpartition("@")
+    address = address.strip().strip("<>")
+    if address.lower() == "postmaster":  # RFC 5321 4.1.1.3: no domain needed
+        return Recipient(RecipientKind.OPERATOR)
+    local, _, host = address.rpartition("@")
     if not local or host.lower().rstrip(".") != domain.lower():
         return None
     local = local.lower()
+    if local in OPERATOR_LOCALS:
+        return Recipient(RecipientKind.OPERATOR)
     if local == BOUNCE_LOCAL:
         return Recipient(RecipientKind.BOUNCE)
     if local.startswith(BOUNCE_LOCAL + "+"):

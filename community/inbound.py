@@ -6,6 +6,7 @@ writes back to a sender, so a forged sender cannot make us send mail (no backsca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from .addresses import (
     Recipient,
     RecipientKind,
     ReplyToken,
+    RevokedReplyAddress,
     TokenKind,
     parse_recipient,
     sender_matches,
@@ -62,6 +64,7 @@ class Context:
     secret: str
     domain: str
     now: datetime
+    operator_address: str = ""
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
 
 
@@ -73,21 +76,55 @@ def file_message(
     secret: str,
     domain: str,
     now: datetime,
+    operator_address: str = "",
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES,
 ) -> Filed:
-    """Decide and record the outcome of a stored message; the caller commits."""
-    ctx = Context(session, inbound, mail, secret, domain, now, attachment_max_bytes)
+    """Decide and record the outcome of a stored message; the caller commits.
+
+    `operator_address` receives what was sent to postmaster@ and abuse@ (kept in the
+    database only when empty).
+    """
+    ctx = Context(
+        session, inbound, mail, secret, domain, now, operator_address, attachment_max_bytes
+    )
     recipients = [r for r in (parse_recipient(a, domain) for a in inbound.rcpt_tos) if r]
+    operator = [r for r in recipients if r.kind == RecipientKind.OPERATOR]
+    if operator:
+        # The operator reads everything sent to them, automated mail included.
+        results = [_forward_to_operator(ctx)]
+        recipients = [r for r in recipients if r.kind != RecipientKind.OPERATOR]
+        if not recipients or mail.kind != MailKind.POST:
+            return _combine(results)
+    else:
+        results = []
     if mail.kind == MailKind.LOOP:
         return Filed(InboundStatus.DISCARDED, f"loop: {mail.reason}")
     if mail.kind == MailKind.BOUNCE:
         return _file_bounce(ctx, recipients)
     if mail.kind == MailKind.AUTO_REPLY:
         return Filed(InboundStatus.DISCARDED, f"auto-reply: {mail.reason}")
-    results = [_file_for(ctx, r) for r in recipients]
+    results += [_file_for(ctx, r) for r in one_per_destination(recipients)]
     if not results:
         return Filed(InboundStatus.DISCARDED, "no recipient of ours")
     return _combine(results)
+
+
+def one_per_destination(recipients: list[Recipient]) -> list[Recipient]:
+    """One recipient per community and kind of address, the most specific first.
+
+    A reply-all reaches the list address and the member's personal reply address in
+    one transaction; it is one post (in the thread the reply address names), and a
+    reply-all to a prompt is the member's commitment, not also a new thread.
+    """
+    chosen: dict[tuple[str, str], Recipient] = {}
+    for r in recipients:
+        kind = "post" if r.kind in (RecipientKind.LIST, RecipientKind.REPLY) else r.kind.value
+        key = (r.slug, kind)
+        if key not in chosen or (
+            r.kind == RecipientKind.REPLY and chosen[key].kind == RecipientKind.LIST
+        ):
+            chosen[key] = r
+    return list(chosen.values())
 
 
 def _combine(results: list[Filed]) -> Filed:
@@ -121,24 +158,30 @@ def _sender(ctx: Context, community: Community) -> Member | None:
 
 
 def _file_post(ctx: Context, community: Community, recipient: Recipient) -> Filed:
+    earlier = _filed_before(ctx, community)
+    if earlier is not None:
+        return Filed(InboundStatus.DISCARDED, f"already filed in {community.slug} as #{earlier}")
     thread: Thread | None = None
     hold_reason = ""
     if recipient.kind == RecipientKind.REPLY:
         try:
-            token = verify_reply_token(ctx.secret, recipient.token)
+            token = verify_reply_token(ctx.secret, recipient.token, _versions(ctx, community))
+        except RevokedReplyAddress:
+            hold_reason = "the reply address was revoked (its member left or re-joined since)"
         except InvalidLink as exc:
-            hold_reason = f"reply address is forged or damaged ({exc})"
+            hold_reason = f"the reply address is forged or damaged ({exc})"
         else:
-            if token.kind == TokenKind.THREAD:
-                thread = ctx.session.get(Thread, token.target_id)
-                if thread is None or thread.community_id != community.id:
-                    thread, hold_reason = None, "reply address names an unknown thread"
-            elif token.kind == TokenKind.PREVIEW:
+            if token.kind == TokenKind.PREVIEW:
                 return _file_preview_reply(ctx, community, recipient, token)
-            elif token.kind == TokenKind.UNSUBSCRIBE:
+            if token.kind == TokenKind.UNSUBSCRIBE:
                 return _file_unsubscribe(ctx, community, token)
-            else:
+            if token.kind != TokenKind.THREAD:
                 return _file_round_reply(ctx, community, recipient, token)
+            thread = ctx.session.get(Thread, token.target_id)
+            if thread is None or thread.community_id != community.id:
+                thread, hold_reason = None, "the reply address names an unknown thread"
+            else:
+                hold_reason = _not_owner(ctx, token)
     sender = _sender(ctx, community)
     if sender is None and not hold_reason:
         hold_reason = f"sender {ctx.mail.from_address or '(none)'} is not a member"
@@ -166,6 +209,60 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
             domain=ctx.domain,
         )
     return Filed(InboundStatus.PROCESSED, f"posted #{post.id} in thread #{post.thread_id}")
+
+
+def _versions(ctx: Context, community: Community) -> Callable[[int], int | None]:
+    """The current link version of a member of this community, for token checks."""
+
+    def version(member_id: int) -> int | None:
+        member = ctx.session.get(Member, member_id)
+        return member.link_version if member and member.community_id == community.id else None
+
+    return version
+
+
+def _not_owner(ctx: Context, token: ReplyToken) -> str:
+    """Why a personal thread reply address may not be used by this sender ("" if it may).
+
+    Each copy's reply address names the member it was sent to. Another member
+    writing through it (a forwarded copy, a shared mailbox) is held for the host, as
+    Discourse does: the address must never let one person speak where another was
+    asked, and the host can still publish it with one click.
+    """
+    owner = ctx.session.get(Member, token.member_id)
+    if owner is None or not owner.holds_seat:
+        return "the reply address belongs to someone who is no longer a member"
+    if not sender_matches(owner.address, ctx.mail.from_address):
+        sender = ctx.mail.from_address or "(none)"
+        return f"the reply address belongs to {owner.address}, but {sender} sent this"
+    return ""
+
+
+def _filed_before(ctx: Context, community: Community) -> int | None:
+    """An earlier stored message with this Message-ID already filed in this community.
+
+    A reply-all may also arrive as two SMTP transactions (the list address in one,
+    the reply address in the other); the second is the same post and is dropped.
+    """
+    mid = ctx.inbound.message_id
+    if not mid:
+        return None
+    earlier = ctx.session.scalars(
+        select(InboundMessage).where(
+            InboundMessage.message_id == mid,
+            InboundMessage.id != ctx.inbound.id,
+            InboundMessage.status.in_((InboundStatus.PROCESSED, InboundStatus.HELD)),
+        )
+    )
+    for row in earlier:
+        for address in row.rcpt_tos:
+            r = parse_recipient(address, ctx.domain)
+            if r and r.slug == community.slug and r.kind in _POST_KINDS:
+                return row.id
+    return None
+
+
+_POST_KINDS = (RecipientKind.LIST, RecipientKind.REPLY)
 
 
 def mail_fields(mail: IncomingMail) -> dict[str, Any]:
@@ -297,7 +394,23 @@ def decide_held(
     return post
 
 
-# -- host contact and bounces --------------------------------------------------------
+# -- host and operator contact, bounces ----------------------------------------------
+
+
+def _forward_to_operator(ctx: Context) -> Filed:
+    """postmaster@ and abuse@ reach the person running Kith, as RFC 5321 and 2142 ask."""
+    if not ctx.operator_address:
+        return Filed(InboundStatus.PROCESSED, "kept for the operator (no operator address set)")
+    outbox.queue_mail(
+        ctx.session,
+        purpose=outbox.Purpose.OPERATOR_FORWARD,
+        subject=f"inbound:{ctx.inbound.id}",
+        recipient=ctx.operator_address,
+        domain=ctx.domain,
+        now=ctx.now,
+        context={"inbound_id": ctx.inbound.id},
+    )
+    return Filed(InboundStatus.PROCESSED, "forwarded to the operator")
 
 
 def _forward_to_host(ctx: Context, community: Community) -> Filed:
@@ -344,15 +457,10 @@ def _file_round_reply(
     rnd = ctx.session.get(Round, token.target_id)
     member = ctx.session.get(Member, token.member_id)
     if rnd is None or rnd.community_id != community.id or member is None:
-        return hold(ctx, community, recipient, None, "reply address names an unknown round")
-    if not sender_matches(member.address, ctx.mail.from_address):
-        return hold(
-            ctx,
-            community,
-            recipient,
-            None,
-            f"reply address belongs to {member.address}, not the sender",
-        )
+        return hold(ctx, community, recipient, None, "the reply address names an unknown round")
+    reason = _not_owner(ctx, token)
+    if reason:
+        return hold(ctx, community, recipient, None, reason)
     text = ctx.mail.reply.strip() or ctx.mail.full_text.strip()
     today = ctx.now.astimezone(ZoneInfo(community.timezone)).date()
     pause_request = parse_pause_request(text, today)
@@ -395,7 +503,7 @@ def _file_unsubscribe(ctx: Context, community: Community, token: ReplyToken) -> 
     if (
         member is None
         or member.community_id != community.id
-        or member.link_version != token.target_id
+        or token.target_id != community.id
         or not sender_matches(member.address, ctx.mail.from_address)
     ):
         return Filed(InboundStatus.DISCARDED, "unsubscribe request not from its member")

@@ -36,8 +36,14 @@ def message_id_of(raw: bytes) -> str | None:
     return value[:998] or None
 
 
-def dedup_key(message_id: str | None, raw: bytes) -> str | None:
-    """Same Message-ID and same body means the same message, whatever relays added on top."""
+def dedup_key(message_id: str | None, raw: bytes, rcpt_tos: list[str]) -> str | None:
+    """Same Message-ID, same body and same envelope recipients means the same delivery,
+    whatever relays added on top.
+
+    The recipients belong in the key: one message delivered to two communities in two
+    SMTP transactions (a split delivery, a Bcc to two circles) is two deliveries, and
+    each community must get its post.
+    """
     if not message_id:
         return None
     for separator in (b"\r\n\r\n", b"\n\n"):
@@ -46,7 +52,11 @@ def dedup_key(message_id: str | None, raw: bytes) -> str | None:
             break
     else:
         body = b""
-    return hashlib.sha256(message_id.encode("utf-8", "replace") + b"\0" + body).hexdigest()
+    envelope = "\n".join(sorted({r.strip().strip("<>").lower() for r in rcpt_tos}))
+    digest = hashlib.sha256(message_id.encode("utf-8", "replace"))
+    for piece in (envelope.encode("utf-8", "replace"), body):
+        digest.update(b"\0" + piece)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ def insert_arrivals(
     results = []
     for arrival in arrivals:
         mid = message_id_of(arrival.raw)
-        key = dedup_key(mid, arrival.raw)
+        key = dedup_key(mid, arrival.raw, arrival.rcpt_tos)
         params = {
             "mail_from": arrival.mail_from[:998],
             "rcpt_tos": arrival.rcpt_tos,
@@ -132,7 +142,7 @@ def insert_arrivals_sqlite(
         try:
             for arrival in arrivals:
                 mid = message_id_of(arrival.raw)
-                key = dedup_key(mid, arrival.raw)
+                key = dedup_key(mid, arrival.raw, arrival.rcpt_tos)
                 cur.execute(
                     _SQLITE_INSERT,
                     (
@@ -194,4 +204,6 @@ def unprocessed_ids(session: Session, older_than: datetime, limit: int = 500) ->
     )
 
 
-SWEEP_GRACE = timedelta(seconds=60)
+# Processing normally starts within milliseconds of the 250; after this long the
+# sweeper takes the message's job for lost.
+SWEEP_GRACE = timedelta(seconds=30)

@@ -31,6 +31,7 @@ MAX_NAME_LENGTH = names.MAX_NAME_LENGTH
 # How long the approve / decline links mailed to a host stay valid.
 HOST_DECISION_DAYS = 14
 MAX_PAUSE = timedelta(days=366)
+LEFT = (MemberStatus.UNSUBSCRIBED, MemberStatus.REMOVED)
 # Statuses of people who are in, or in line to be in, the community.
 ADMITTED_OR_QUEUED = (
     MemberStatus.ACTIVE,
@@ -119,6 +120,7 @@ def request_join(
     elif member.status == MemberStatus.UNSUBSCRIBED:
         member.status = MemberStatus.PENDING
         member.confirmed_at = member.activated_at = member.waitlisted_at = None
+        revoke_links(member)  # links from the earlier membership must not act now
 
     if member.status == MemberStatus.PENDING and name:
         member.display_name = name
@@ -160,6 +162,25 @@ def member_for_payload(session: Session, payload: dict[str, object]) -> Member:
     if member is None or payload.get("v") != member.link_version:
         raise InvalidLink("This link is not valid any more.")
     return member
+
+
+def member_for_unsubscribe(session: Session, payload: dict[str, object]) -> tuple[Member, bool]:
+    """The member an unsubscribe link names, and whether they have left already.
+
+    Leaving revokes the member's links, yet mail clients repeat one-click POSTs and
+    people click twice: the link that made them leave still answers "you have left"
+    (and does nothing) until they re-join.
+    """
+    member_id = payload.get("m")
+    member = session.get(Member, member_id) if isinstance(member_id, int) else None
+    if member is not None and member.status in LEFT and payload.get("v") == member.link_version - 1:
+        return member, True
+    return member_for_payload(session, payload), False
+
+
+def revoke_links(member: Member) -> None:
+    """Make every link and reply address issued to this member so far stop working."""
+    member.link_version += 1
 
 
 def link_payload(member: Member, **extra: str) -> dict[str, object]:
@@ -228,6 +249,8 @@ def add_member(
         elif member.status == MemberStatus.BOUNCING:
             clear_bounces(member)  # the host says their mailbox works again
         return member
+    if member is not None and member.status in LEFT:
+        revoke_links(member)  # a fresh membership: links from the earlier one must not act
     if member is None:
         member = Member(
             community_id=community.id,
@@ -301,6 +324,7 @@ def _leave(
     member.status = status
     member.left_at = now
     member.paused_until = None
+    revoke_links(member)  # nothing mailed before may act for them once they are gone
     session.flush()
     if held_seat:
         promote_waitlist(session, member.community, now=now, domain=domain)

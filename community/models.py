@@ -246,8 +246,9 @@ class InboundMessage(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str | None] = mapped_column(String(998), nullable=True, index=True)
-    # sha256 of Message-ID plus body: a re-delivered copy (new trace headers, same
-    # message) collides here and is stored once. NULL when there is no Message-ID.
+    # sha256 of Message-ID, envelope recipients and body: a re-delivered copy (new
+    # trace headers, same message, same recipients) collides here and is stored once.
+    # NULL when there is no Message-ID.
     dedup_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     received_at: Mapped[datetime] = mapped_column(_tz())
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # processing tries
@@ -292,8 +293,13 @@ class OutboundMessage(Base):
     last_reply: Mapped[str] = mapped_column(Text, default="")  # the relay's last answer
     created_at: Mapped[datetime] = mapped_column(_tz())
     next_attempt_at: Mapped[datetime] = mapped_column(_tz())
-    # A worker holds a row while it talks to the relay; an expired lease means it died.
+    # A worker holds a row while it talks to the relay and renews the lease as it
+    # works; an expired lease means it died. The owner fences a late worker out.
     locked_until: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Set just before the final "." of DATA: a row handed over but not marked sent
+    # was in flight when its worker died, the only kind that can go out twice.
+    handed_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
 
 

@@ -26,7 +26,12 @@ BACKOFF = (
     timedelta(hours=1),
     timedelta(hours=3),
 )
-LEASE = timedelta(minutes=5)
+# A lease is short and renewed while its worker lives (see jobs/leases.py), so the
+# rows of a worker that died are free again within LEASE.
+LEASE = timedelta(seconds=30)
+# Fresh rows are delivered by the job queued with them, which leases them within
+# moments; the sweeper leaves them this long before deciding that job was lost.
+FRESH_GRACE = timedelta(seconds=30)
 
 
 def make_message_id(domain: str) -> str:
@@ -176,7 +181,20 @@ def count_recent(
     return len(rows)
 
 
-def claim(session: Session, row_id: int, now: datetime) -> OutboundMessage | None:
+def new_lease_owner() -> str:
+    """A name for one worker's hold on rows; stale holders cannot act on rows they lost."""
+    return uuid.uuid4().hex[:16]
+
+
+def _claimable(now: datetime):
+    return (
+        OutboundMessage.status == SendStatus.PENDING,
+        OutboundMessage.next_attempt_at <= now,
+        or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
+    )
+
+
+def claim(session: Session, row_id: int, now: datetime, owner: str) -> OutboundMessage | None:
     """Take the lease on a due, pending row; None if it is sent, failed, or held by another.
 
     The conditional UPDATE is atomic on every backend, so of two workers racing for
@@ -184,38 +202,65 @@ def claim(session: Session, row_id: int, now: datetime) -> OutboundMessage | Non
     """
     result = session.execute(
         update(OutboundMessage)
-        .where(
-            OutboundMessage.id == row_id,
-            OutboundMessage.status == SendStatus.PENDING,
-            OutboundMessage.next_attempt_at <= now,
-            or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
-        )
-        .values(locked_until=now + LEASE, attempts=OutboundMessage.attempts + 1)
+        .where(OutboundMessage.id == row_id, *_claimable(now))
+        .values(locked_until=now + LEASE, lease_owner=owner, attempts=OutboundMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     row = session.get(OutboundMessage, row_id, populate_existing=True)
     return row
 
 
-def claim_many(session: Session, row_ids: list[int], now: datetime) -> list[int]:
+def claim_many(session: Session, row_ids: list[int], now: datetime, owner: str) -> list[int]:
     """Take the lease on many rows in one statement; returns the ids this caller got."""
     if not row_ids:
         return []
     result = session.execute(
         update(OutboundMessage)
-        .where(
-            OutboundMessage.id.in_(row_ids),
-            OutboundMessage.status == SendStatus.PENDING,
-            OutboundMessage.next_attempt_at <= now,
-            or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
-        )
-        .values(locked_until=now + LEASE, attempts=OutboundMessage.attempts + 1)
+        .where(OutboundMessage.id.in_(row_ids), *_claimable(now))
+        .values(locked_until=now + LEASE, lease_owner=owner, attempts=OutboundMessage.attempts + 1)
         .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
     )
     return sorted(result.scalars())
+
+
+def renew_leases(conn: Connection, owner: str, now: datetime) -> int:
+    """Extend every lease this owner still holds on pending rows; commits."""
+    result = conn.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.lease_owner == owner, OutboundMessage.status == SendStatus.PENDING)
+        .values(locked_until=now + LEASE)
+    )
+    conn.commit()
+    return result.rowcount  # type: ignore[attr-defined]
+
+
+_MARK_HANDED = (
+    update(OutboundMessage)
+    .where(
+        OutboundMessage.id == bindparam("row_id"),
+        OutboundMessage.lease_owner == bindparam("owner"),
+        OutboundMessage.status == SendStatus.PENDING,
+        OutboundMessage.locked_until > bindparam("now"),
+    )
+    .values(handed_at=bindparam("now"))
+)
+
+
+def mark_handed(conn: Connection, row_id: int, owner: str, now: datetime) -> bool:
+    """Record that this copy is about to be handed over; False if the lease was lost.
+
+    Called before the final "." of DATA. A worker whose lease ran out (it stalled,
+    another took the row) must not send: it drops the connection instead, which
+    makes the relay discard the message (RFC 5321 4.1.1.4). Committed with relaxed
+    durability by callers that use relaxed_durability: losing the mark in a power cut
+    only loses the knowledge that the row was in flight.
+    """
+    result = conn.execute(_MARK_HANDED, {"row_id": row_id, "owner": owner, "now": now})
+    conn.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 _MARK_SENT = (
@@ -226,6 +271,7 @@ _MARK_SENT = (
         last_reply=bindparam("reply"),
         sent_at=bindparam("now"),
         locked_until=None,
+        lease_owner=None,
     )
 )
 
@@ -238,7 +284,7 @@ def mark_sent(conn: Connection, row_id: int, reply: str, now: datetime) -> None:
         stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
         conn.connection.driver_connection.execute(
             "UPDATE outbound_messages SET status = 'sent', last_reply = ?, sent_at = ?, "
-            "locked_until = NULL WHERE id = ?",
+            "locked_until = NULL, lease_owner = NULL WHERE id = ?",
             (reply, stamp, row_id),
         )
         return
@@ -250,13 +296,13 @@ def record_sent(row: OutboundMessage, reply: str, now: datetime) -> None:
     row.status = SendStatus.SENT
     row.last_reply = reply
     row.sent_at = now
-    row.locked_until = None
+    row.locked_until = row.lease_owner = None
 
 
 def record_permanent_failure(row: OutboundMessage, reply: str) -> None:
     row.status = SendStatus.FAILED
     row.last_reply = reply
-    row.locked_until = None
+    row.locked_until = row.lease_owner = None
 
 
 def record_transient_failure(
@@ -264,7 +310,7 @@ def record_transient_failure(
 ) -> datetime | None:
     """Schedule the next try and return when it is due, or mark failed when out of tries."""
     row.last_reply = reply
-    row.locked_until = None
+    row.locked_until = row.lease_owner = None
     if row.attempts >= max_attempts:
         row.status = SendStatus.FAILED
         return None
@@ -275,22 +321,42 @@ def record_transient_failure(
 
 def release(row: OutboundMessage) -> None:
     """Give the lease back without counting an attempt (e.g. the worker is shutting down)."""
-    row.locked_until = None
+    row.locked_until = row.lease_owner = None
     row.attempts = max(0, row.attempts - 1)
 
 
 def due_row_ids(session: Session, now: datetime, limit: int = 1000) -> list[int]:
-    """Pending rows whose time has come and that no live worker holds."""
+    """Pending rows the sweeper must hand to a delivery job: retries that fell due,
+    rows whose worker died (lease expired), and fresh rows whose job was lost.
+
+    The ledger drives retries itself: nothing depends on a job scheduled for later
+    surviving in Redis.
+    """
     return list(
         session.scalars(
             select(OutboundMessage.id)
             .where(
-                OutboundMessage.status == SendStatus.PENDING,
-                OutboundMessage.next_attempt_at <= now,
-                or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now),
+                *_claimable(now),
+                or_(
+                    OutboundMessage.attempts > 0,
+                    OutboundMessage.next_attempt_at <= now - FRESH_GRACE,
+                ),
             )
             .order_by(OutboundMessage.id)
             .limit(limit)
+        )
+    )
+
+
+def in_flight_at(session: Session, ids: list[int]) -> list[int]:
+    """Of these rows, those handed to a relay but never confirmed sent (for reports)."""
+    return list(
+        session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.id.in_(ids),
+                OutboundMessage.handed_at.is_not(None),
+                OutboundMessage.status == SendStatus.PENDING,
+            )
         )
     )
 
@@ -308,6 +374,7 @@ class Purpose:
     POST = "post"
     HELD_NOTICE = "held_notice"
     HOST_FORWARD = "host_forward"
+    OPERATOR_FORWARD = "operator_forward"  # the raw message, as an MTA alias would
     MEMBER_BOUNCING = "member_bouncing"
     MEMBER_UNDELIVERABLE = "member_undeliverable"
     ATTACHMENTS_LEFT_OUT = "attachments_left_out"

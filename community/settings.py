@@ -81,6 +81,16 @@ class Settings:
     inbound_max_bytes: int = _setting(
         "KITH_INBOUND_MAX_BYTES", 25 * 1024 * 1024, "Largest inbound message accepted."
     )
+    inbound_store_timeout: float = _setting(
+        "KITH_INBOUND_STORE_TIMEOUT",
+        5.0,
+        "Seconds the SMTP server waits for the database before answering 451 (try later).",
+    )
+    operator_address: str = _setting(
+        "KITH_OPERATOR_ADDRESS",
+        "",
+        "Where mail to postmaster@ and abuse@ is forwarded; empty keeps it in the database.",
+    )
     tls_cert: str = _setting("KITH_TLS_CERT", "", "PEM certificate enabling STARTTLS inbound.")
     tls_key: str = _setting("KITH_TLS_KEY", "", "PEM private key for KITH_TLS_CERT.")
     trusted_proxies: int = _setting(
@@ -119,7 +129,12 @@ class Settings:
     scheduler_tick_seconds: int = _setting(
         "KITH_SCHEDULER_TICK_SECONDS",
         60,
-        "How often the scheduler looks for due work (and runs the sweepers).",
+        "How often the scheduler looks for due work.",
+    )
+    sweep_seconds: int = _setting(
+        "KITH_SWEEP_SECONDS",
+        15,
+        "How often the sweepers hand out due retries and the work of jobs or workers that died.",
     )
     digest_batch: int = _setting(
         "KITH_DIGEST_BATCH", 50, "Communities whose digests one job assembles and sends."

@@ -7,10 +7,11 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 
-from community import bounces, digests, outbox
+from community import digests, outbox
 from community.db import relaxed_durability, transaction
 from community.models import Community, DigestStatus, Member, OutboundMessage, Role
 from community.outbox import Purpose
@@ -18,6 +19,7 @@ from mail.outbound.bulk import digest_copy, prepare_digest
 from mail.outbound.compose import envelope_sender
 from mail.outbound.send import (
     ComposeError,
+    HandoverRefused,
     PermanentSendError,
     SendError,
     SmtpUtf8Unavailable,
@@ -25,7 +27,8 @@ from mail.outbound.send import (
 )
 
 from . import queues
-from .outbound import schedule_retry
+from .leases import LeaseKeeper
+from .outbound import count_hard_bounce, schedule_retry, stop_undeliverable
 from .runtime import Runtime, now, runtime
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ class Sender:
     """
 
     rt: Runtime
+    owner: str  # the lease owner of every row this sender sends
     progress: Callable[[int], object] | None = None
     failed: list[tuple[int, SendError]] = field(default_factory=list)
     sent: int = 0
@@ -72,8 +76,11 @@ class Sender:
             with self.rt.engine.connect() as bare, relaxed_durability(bare) as conn:
                 while (item := self._queue.get()) is not None:
                     row_id, recipient, sender, data = item
+                    handover = partial(outbox.mark_handed, conn, row_id, self.owner, now())
                     try:
-                        reply = transport.send_raw(data, sender, recipient)
+                        reply = transport.send_raw(data, sender, recipient, on_handover=handover)
+                    except HandoverRefused:
+                        log.warning("lost the lease on digest copy %s; not sent here", row_id)
                     except (TransientSendError, PermanentSendError) as exc:
                         self.failed.append((row_id, exc))
                     else:
@@ -89,16 +96,25 @@ class Sender:
 
 def send_digests(pairs: list[list]) -> dict[str, int]:
     """Digests for several communities (pairs of community id and week) in one job."""
-    rt = runtime()
+    return send_digests_with(runtime(), [(int(c), str(w)) for c, w in pairs])
+
+
+def send_digests_with(
+    rt: Runtime,
+    pairs: list[tuple[int, str]],
+    progress: Callable[[int], object] | None = None,
+) -> dict[str, int]:
+    """The body of `send_digests`, for callers with their own runtime (`kith digest send`)."""
     counts: dict[str, int] = {}
-    sender = Sender(rt)
-    try:
-        for community_id, week in pairs:
-            outcome = send_digest(rt, int(community_id), str(week), sender)
-            counts[outcome] = counts.get(outcome, 0) + 1
-    finally:
-        sender.finish()
-        record_failures(rt, sender.failed)
+    with LeaseKeeper(rt) as keeper:
+        sender = Sender(rt, keeper.owner, progress)
+        try:
+            for community_id, week in pairs:
+                outcome = send_digest(rt, community_id, week, sender)
+                counts[outcome] = counts.get(outcome, 0) + 1
+        finally:
+            sender.finish()
+            record_failures(rt, sender.failed)
     counts["copies sent"] = sender.sent
     return counts
 
@@ -139,7 +155,7 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> st
 
     batch = prepare_digest(settings, rt.signer, community, content, now())
     with transaction(rt.sessions) as session:
-        claimed = set(outbox.claim_many(session, [r.id for r in rows], now()))
+        claimed = set(outbox.claim_many(session, [r.id for r in rows], now(), sender.owner))
     for row in rows:
         if row.id in claimed:
             try:
@@ -162,11 +178,10 @@ def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
             assert row is not None
             if isinstance(exc, PermanentSendError):
                 outbox.record_permanent_failure(row, exc.reply)
-                member = session.get(Member, row.member_id) if row.member_id else None
-                if isinstance(exc, SmtpUtf8Unavailable) and member is not None:
-                    bounces.stop_undeliverable(
-                        session, member, exc.reply, now=now(), domain=rt.settings.domain
-                    )
+                if exc.about_recipient:
+                    count_hard_bounce(rt, session, row)
+                if isinstance(exc, SmtpUtf8Unavailable):
+                    stop_undeliverable(rt, session, row, exc.reply)
             else:
                 schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
         ids = [r.id for r in outbox.new_rows(session)]

@@ -59,6 +59,7 @@ def process_one(inbound_id: int) -> str:
                 secret=rt.settings.secret_key,
                 domain=rt.settings.domain,
                 now=now(),
+                operator_address=rt.settings.operator_address,
                 attachment_max_bytes=rt.settings.attachment_max_bytes,
             )
             row.status, row.outcome, row.processed_at = filed.status, filed.note, now()

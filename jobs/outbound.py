@@ -2,124 +2,156 @@
 
 from __future__ import annotations
 
+import enum
 import logging
-from datetime import timedelta
 
 from community import bounces, outbox
 from community.db import transaction
-from community.models import Community, Member, OutboundMessage
+from community.models import Community, InboundMessage, Member, OutboundMessage, SendStatus
+from community.outbox import Purpose
 from mail.outbound.compose import MailContext, envelope_sender, message_bytes
+from mail.outbound.forward import operator_copy
 from mail.outbound.send import (
     ComposeError,
+    HandoverRefused,
     PermanentSendError,
+    SendError,
     SmtpUtf8Unavailable,
     TransientSendError,
 )
 
 from . import queues
-from .runtime import now, runtime
+from .leases import LeaseKeeper
+from .runtime import Runtime, now, runtime
 
 log = logging.getLogger(__name__)
-# A row overdue by this much has evidently lost its job.
-SWEEP_GRACE = timedelta(seconds=60)
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 def deliver(row_ids: list[int]) -> dict[str, int]:
-    """Send the given ledger rows over one relay connection; safe to run twice."""
+    """Send the given ledger rows over one relay connection; safe to run twice.
+
+    The whole batch is leased at once and the leases renewed while the job lives,
+    so if the worker dies every row it had not sent is free again one lease later.
+    """
     rt = runtime()
-    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-    for row_id in row_ids:
-        counts[_deliver_one(rt, row_id)] += 1
+    counts = {outcome.value: 0 for outcome in Outcome}
+    with LeaseKeeper(rt) as keeper:
+        with transaction(rt.sessions) as session:
+            mine = outbox.claim_many(session, sorted(set(row_ids)), now(), keeper.owner)
+        counts[Outcome.SKIPPED] = len(row_ids) - len(mine)
+        for row_id in mine:
+            counts[_deliver_one(rt, row_id, keeper.owner)] += 1
     return counts
 
 
-def _deliver_one(rt, row_id: int) -> str:
+def _deliver_one(rt: Runtime, row_id: int, owner: str) -> Outcome:
     settings = rt.settings
-    # 1. Claim and compose in a short transaction: never hold the database while
-    #    talking to the relay.
+    # 1. Compose in a short transaction: never hold the database while talking to
+    #    the relay.
     with transaction(rt.sessions) as session:
-        row = outbox.claim(session, row_id, now())
-        if row is None:
-            return "skipped"
+        row = session.get(OutboundMessage, row_id)
+        if row is None or row.lease_owner != owner or row.status != SendStatus.PENDING:
+            return Outcome.SKIPPED
         try:
-            community = session.get(Community, row.community_id)
-            member = session.get(Member, row.member_id) if row.member_id else None
-            assert community is not None, "ledger row without a community"
-            data = message_bytes(
-                MailContext(settings, rt.signer, community, member, row, session), now()
-            )
-        except ComposeError as exc:
-            # The row's own data cannot make a message: final, never an endless retry.
-            log.warning("cannot compose ledger row %s (%s): %s", row_id, row.purpose, exc.reply)
-            outbox.record_permanent_failure(row, exc.reply)
-            return "failed"
+            data = _compose(rt, session, row)
         except Exception as exc:
+            # Composing the same row again gives the same error: retrying would only
+            # keep the row pending forever. It ends failed, with the reason.
             log.exception("cannot compose ledger row %s (%s)", row_id, row.purpose)
-            schedule_retry(row, f"compose error: {exc!r}", settings.send_max_attempts)
-            return "retry" if row.status == "pending" else "failed"
+            reason = exc.reply if isinstance(exc, ComposeError) else f"compose error: {exc!r}"
+            outbox.record_permanent_failure(row, reason[:2000])
+            return Outcome.FAILED
         sender, recipient = envelope_sender(row, settings.domain), row.recipient
 
-    # 2. Talk to the relay.
+    # 2. Talk to the relay; mark the hand-over just before the final ".".
+    def handover() -> bool:
+        with rt.engine.connect() as conn:
+            return outbox.mark_handed(conn, row_id, owner, now())
+
     try:
-        reply = rt.transport().send_raw(data, sender, recipient)
+        reply = rt.transport().send_raw(data, sender, recipient, on_handover=handover)
+    except HandoverRefused:
+        log.warning("lost the lease on ledger row %s before sending; left to its new owner", row_id)
+        return Outcome.SKIPPED
     except TransientSendError as exc:
-        return _record(rt, row_id, "retry", exc.reply)
-    except SmtpUtf8Unavailable as exc:
-        return record_undeliverable(rt, row_id, exc.reply)
+        return _record(rt, row_id, Outcome.RETRY, exc)
     except PermanentSendError as exc:
-        return _record(rt, row_id, "failed", exc.reply)
-    return _record(rt, row_id, "sent", reply)
+        return _record(rt, row_id, Outcome.FAILED, exc)
+    return _record(rt, row_id, Outcome.SENT, reply)
 
 
-def record_undeliverable(rt, row_id: int, reply: str) -> str:
-    """Final failure for the row; the member's delivery stops and the host is told."""
+def _compose(rt: Runtime, session, row: OutboundMessage) -> bytes:
+    if row.purpose == Purpose.OPERATOR_FORWARD:
+        inbound = session.get(InboundMessage, int(row.context["inbound_id"]))
+        assert inbound is not None, "operator forward of a message that is gone"
+        return operator_copy(inbound.raw, row.recipient)
+    community = session.get(Community, row.community_id)
+    member = session.get(Member, row.member_id) if row.member_id else None
+    assert community is not None, "ledger row without a community"
+    return message_bytes(
+        MailContext(rt.settings, rt.signer, community, member, row, session), now()
+    )
+
+
+def _record(rt: Runtime, row_id: int, outcome: Outcome, result: str | SendError) -> Outcome:
+    reply = result.reply if isinstance(result, SendError) else result
     with transaction(rt.sessions) as session:
         row = session.get(OutboundMessage, row_id)
         assert row is not None
-        outbox.record_permanent_failure(row, reply)
-        member = session.get(Member, row.member_id) if row.member_id else None
-        if member is not None and member.address == row.recipient:
-            bounces.stop_undeliverable(session, member, reply, now=now(), domain=rt.settings.domain)
-        ids = [r.id for r in outbox.new_rows(session)]
-    queues.enqueue_delivery(rt.settings, ids)
-    return "failed"
-
-
-def _record(rt, row_id: int, outcome: str, reply: str) -> str:
-    with transaction(rt.sessions) as session:
-        row = session.get(OutboundMessage, row_id)
-        assert row is not None
-        if outcome == "sent":
+        if outcome == Outcome.SENT:
             outbox.record_sent(row, reply, now())
-        elif outcome == "failed":
+        elif outcome == Outcome.FAILED:
             outbox.record_permanent_failure(row, reply)
             log.warning("relay refused %s for %s: %s", row.message_id, row.recipient, reply)
+            if isinstance(result, PermanentSendError) and result.about_recipient:
+                count_hard_bounce(rt, session, row)
+            if isinstance(result, SmtpUtf8Unavailable):
+                stop_undeliverable(rt, session, row, reply)
         else:
             schedule_retry(row, reply, rt.settings.send_max_attempts)
-            outcome = "retry" if row.status == "pending" else "failed"
+            outcome = Outcome.RETRY if row.status == SendStatus.PENDING else Outcome.FAILED
+        ids = [r.id for r in outbox.new_rows(session)]
+    queues.enqueue_delivery(rt.settings, ids)
     return outcome
 
 
+def stop_undeliverable(rt: Runtime, session, row: OutboundMessage, reason: str) -> None:
+    """The relay can never carry mail to this member's address (no SMTPUTF8): their
+    delivery stops and the host is told, so nothing keeps failing."""
+    member = session.get(Member, row.member_id) if row.member_id else None
+    if member is not None and member.address == row.recipient:
+        bounces.stop_undeliverable(session, member, reason, now=now(), domain=rt.settings.domain)
+
+
+def count_hard_bounce(rt: Runtime, session, row: OutboundMessage) -> None:
+    """The relay refused the recipient at once: the same as a hard bounce coming back."""
+    for member in bounces.members_for_bounce(session, row, []):
+        bounces.record_bounce(session, member, permanent=True, now=now(), domain=rt.settings.domain)
+
+
 def schedule_retry(row: OutboundMessage, reply: str, max_attempts: int) -> None:
-    """Record a transient failure and schedule the next try (or give up for good)."""
+    """Record a transient failure; the sweeper hands the row out again once it is due.
+
+    The ledger's `next_attempt_at` is the schedule: no job waits in Redis for later,
+    so a flushed Redis or a dead scheduler cannot lose a retry.
+    """
     due = outbox.record_transient_failure(row, reply, now(), max_attempts)
     if due is None:
         log.warning("giving up on %s after %d attempts: %s", row.message_id, row.attempts, reply)
-        return
-    try:
-        # Needs a worker started with the scheduler; the sweeper is the fallback.
-        queues.queue(runtime().settings, queues.OUTBOUND).enqueue_at(
-            due, "jobs.outbound.deliver", [row.id]
-        )
-    except Exception:
-        log.warning("could not schedule retry of ledger row %s", row.id)
 
 
 def sweep() -> int:
-    """Re-enqueue pending rows that are overdue (lost Redis, killed worker)."""
+    """Hand out pending rows that are due: retries, rows of dead workers, lost jobs."""
     rt = runtime()
-    with transaction(rt.sessions) as session:
-        ids = outbox.due_row_ids(session, now() - SWEEP_GRACE)
+    with transaction(rt.sessions, read_only=True) as session:
+        ids = outbox.due_row_ids(session, now())
     if ids:
-        log.info("sweeper re-enqueues %d ledger row(s)", len(ids))
+        log.info("sweeper hands out %d ledger row(s)", len(ids))
     return queues.enqueue_delivery(rt.settings, ids)

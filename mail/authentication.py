@@ -50,6 +50,16 @@ def trace_of(raw: bytes, domain: str) -> tuple[str, str] | None:
     return found["helo"].decode("ascii"), found["ip"].decode("ascii")
 
 
+def without_trace(raw: bytes, domain: str) -> bytes:
+    """The message exactly as the client sent it: `raw` less our own trace line."""
+    if trace_of(raw, domain) is None:
+        return raw
+    _, _, rest = raw.partition(b"\r\n")
+    while rest[:1] in (b" ", b"\t"):
+        _, _, rest = rest.partition(b"\r\n")
+    return rest
+
+
 @dataclass(frozen=True)
 class Results:
     dkim: tuple[tuple[str, str], ...]  # (result, signing domain) per signature

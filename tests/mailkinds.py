@@ -33,7 +33,11 @@ from community.tokens import Signer
 from mail.outbound.compose import MailContext, message_bytes
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday in 2026-W10
-ALL_PURPOSES = sorted(v for k, v in vars(Purpose).items() if k.isupper())
+# Every mail Kith writes. Operator forwards are not among them: they pass a received
+# message on unchanged (mail/outbound/forward.py), headers and signatures its own.
+ALL_PURPOSES = sorted(
+    v for k, v in vars(Purpose).items() if k.isupper() and v != Purpose.OPERATOR_FORWARD
+)
 PDF = b"%PDF-1.4\n" + b"0123456789abcdef" * 512  # an 8 KB attachment
 
 

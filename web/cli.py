@@ -327,14 +327,14 @@ def mail_parse(ctx, files, as_json, domain) -> None:
 @click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
 @pass_ctx
 def worker(ctx, burst) -> None:
-    """Run an RQ worker on Kith's queues (with RQ's scheduler for retries)."""
+    """Run an RQ worker on Kith's queues (retries are driven by the ledger's sweeper)."""
     from rq import Worker
 
     from jobs import queues
 
     conn = queues.connection(ctx.settings)
     w = Worker([queues.queue(ctx.settings, name) for name in queues.ALL_QUEUES], connection=conn)
-    w.work(burst=burst, with_scheduler=True)
+    w.work(burst=burst)
 
 
 @main.command()

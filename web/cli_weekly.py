@@ -256,7 +256,7 @@ def digest_preview(ctx, slug, out, as_text) -> None:
 def digest_send(ctx, slug, right_now) -> None:
     """Assemble and send this week's digest now (once: a second run does nothing)."""
     from jobs import runtime as job_runtime
-    from jobs.digests import Sender, record_failures, send_digest
+    from jobs.digests import send_digests_with
 
     rt = job_runtime.configure(ctx.settings)
     try:
@@ -266,12 +266,8 @@ def digest_send(ctx, slug, right_now) -> None:
     except CommunityError as exc:
         fail(str(exc), 2)
     with click.progressbar(length=count, label=f"Sending {slug} {week}", file=sys.stderr) as bar:
-        sender = Sender(rt, progress=bar.update)
-        try:
-            outcome = send_digest(rt, c.id, week, sender)
-        finally:
-            sender.finish()
-            record_failures(rt, sender.failed)
+        counts = send_digests_with(rt, [(c.id, week)], progress=bar.update)
+    outcome = next(k for k in counts if k != "copies sent")
     click.echo(f"{slug} {week}: {outcome}")
 
 

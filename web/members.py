@@ -100,12 +100,16 @@ def preferences_post(token: str):
 # -- unsubscribe --------------------------------------------------------------
 
 
+def _leaver(token: str):
+    payload = db.signer().load(LinkPurpose.UNSUBSCRIBE, token)
+    return members.member_for_unsubscribe(db.session(), payload)
+
+
 @bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str):
-    member = _member(LinkPurpose.UNSUBSCRIBE, token)
-    return render_template(
-        "web/members/unsubscribe.html", token=token, member=member, community=member.community
-    )
+    member, gone = _leaver(token)
+    template = "web/members/unsubscribed.html" if gone else "web/members/unsubscribe.html"
+    return render_template(template, token=token, member=member, community=member.community)
 
 
 @bp.post("/unsubscribe/<token>")
@@ -115,15 +119,16 @@ def unsubscribe_post(token: str):
     One-click requests carry no CSRF token (the mail client has no page); the signed
     URL is their authority, as RFC 8058 intends. The page's form must carry one.
     """
-    member = _member(LinkPurpose.UNSUBSCRIBE, token)
+    member, gone = _leaver(token)
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     if not one_click:
         try:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
             raise CSRFError(str(exc)) from exc
-    members.unsubscribe(db.session(), member, now=db.now(), domain=db.settings().domain)
-    db.commit()
+    if not gone:
+        members.unsubscribe(db.session(), member, now=db.now(), domain=db.settings().domain)
+        db.commit()
     if one_click:
         return "Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template(

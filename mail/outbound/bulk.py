@@ -91,7 +91,7 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
             settings.secret_key,
             community.slug,
             settings.domain,
-            ReplyToken(TokenKind.THREAD, member.id, t.id),
+            ReplyToken(TokenKind.THREAD, member.id, t.id, member.link_version),
         )
         for t in batch.content.threads
     }
@@ -114,7 +114,7 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
             settings.secret_key,
             community.slug,
             settings.domain,
-            ReplyToken(TokenKind.PREVIEW, member.id, run_id),
+            ReplyToken(TokenKind.PREVIEW, member.id, run_id, member.link_version),
         )
         spec = dataclasses.replace(spec, reply_to=(community.name, preview_reply))
     data = message(header_block(spec), alternative(text, html))

@@ -40,7 +40,7 @@ def list_headers(
     mailto = None
     if is_member:
         assert member is not None
-        token = ReplyToken(TokenKind.UNSUBSCRIBE, member.id, member.link_version)
+        token = ReplyToken(TokenKind.UNSUBSCRIBE, member.id, community.id, member.link_version)
         mailto = reply_address(settings.secret_key, community.slug, settings.domain, token)
     return ListHeaders(
         name=community.name,

@@ -133,7 +133,7 @@ def _post(c: MailContext) -> Letter:
         c.settings.secret_key,
         c.community.slug,
         c.settings.domain,
-        ReplyToken(TokenKind.THREAD, c.member.id, thread.id),
+        ReplyToken(TokenKind.THREAD, c.member.id, thread.id, c.member.link_version),
     )
     forwarded = _attachments(c, post.inbound_id)
     inbound = c.session.get(InboundMessage, post.inbound_id) if post.inbound_id else None
@@ -248,7 +248,7 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
         c.settings.secret_key,
         c.community.slug,
         c.settings.domain,
-        ReplyToken(kind, c.member.id, rnd.id),
+        ReplyToken(kind, c.member.id, rnd.id, c.member.link_version),
     )
     return Letter(
         subject,

@@ -6,10 +6,12 @@ import contextlib
 import email.policy
 import logging
 import os
+import re
 import smtplib
 import ssl
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,6 +29,7 @@ from .headers import smtp_address
 
 __all__ = [
     "ComposeError",
+    "HandoverRefused",
     "PermanentSendError",
     "SendError",
     "SmtpUtf8Unavailable",
@@ -35,6 +38,7 @@ __all__ = [
 ]
 log = logging.getLogger(__name__)
 SMTP_POLICY = email.policy.SMTP
+_DOT_AT_LINE_START = re.compile(rb"^\.", re.M)
 
 
 def needs_smtputf8(data: bytes, sender: str, recipient: str) -> bool:
@@ -44,12 +48,26 @@ def needs_smtputf8(data: bytes, sender: str, recipient: str) -> bool:
     return not (envelope.isascii() and head.isascii())
 
 
+class HandoverRefused(Exception):
+    """The caller withdrew just before the final "." (it lost its lease); nothing sent."""
+
+
+# Called just before the message is committed to the relay; False withdraws it.
+Handover = Callable[[], bool]
+
+
 class Transport(Protocol):
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
         """Deliver one message; return the relay's reply or raise a SendError."""
 
-    def send_raw(self, data: bytes, sender: str, recipient: str) -> str:
-        """Deliver one message already serialised with CRLF line ends."""
+    def send_raw(
+        self, data: bytes, sender: str, recipient: str, on_handover: Handover | None = None
+    ) -> str:
+        """Deliver one message already serialised with CRLF line ends.
+
+        `on_handover` runs once everything but the final "." is written; if it returns
+        False the message is withdrawn (HandoverRefused) and the relay discards it.
+        """
 
     def close(self) -> None: ...
 
@@ -64,7 +82,9 @@ class OutboxTransport:
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
         return self.send_raw(msg.as_bytes(policy=SMTP_POLICY), sender, recipient)
 
-    def send_raw(self, data: bytes, sender: str, recipient: str) -> str:
+    def send_raw(
+        self, data: bytes, sender: str, recipient: str, on_handover: Handover | None = None
+    ) -> str:
         # Record the envelope as trace headers, as a real MTA would (RFC 5321 4.4).
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {recipient}\r\n".encode() + data
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
@@ -73,6 +93,9 @@ class OutboxTransport:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if on_handover is not None and not on_handover():
+            tmp.unlink()
+            raise HandoverRefused(recipient)
         os.replace(tmp, self.folder / name)  # readers never see half a message
         return f"250 captured as {name}"
 
@@ -173,13 +196,18 @@ class SMTPTransport:
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
         return self.send_raw(msg.as_bytes(policy=SMTP_POLICY), sender, recipient)
 
-    def send_raw(self, data: bytes, sender: str, recipient: str) -> str:
+    def send_raw(
+        self, data: bytes, sender: str, recipient: str, on_handover: Handover | None = None
+    ) -> str:
         for attempt in (1, 2):
             fresh = self._conn is None
             if self._conn is None:
                 self._conn = self._connect()
             try:
-                return self._transaction(self._conn, data, sender, recipient)
+                return self._transaction(self._conn, data, sender, recipient, on_handover)
+            except HandoverRefused:
+                self.close(polite=False)  # a dropped DATA is discarded by the relay
+                raise
             except smtplib.SMTPServerDisconnected as exc:
                 # A reused connection the relay had already closed: reconnect once.
                 self._conn = None
@@ -191,32 +219,50 @@ class SMTPTransport:
             except (OSError, smtplib.SMTPException) as exc:
                 self.close()
                 raise TransientSendError(f"relay connection failed: {exc}") from exc
+            except BaseException:
+                # The hand-over hook failed mid-DATA: drop the connection, so the
+                # relay discards the unfinished message rather than deliver it.
+                self.close(polite=False)
+                raise
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _transaction(conn: smtplib.SMTP, data: bytes, sender: str, recipient: str) -> str:
+    def _transaction(
+        conn: smtplib.SMTP,
+        data: bytes,
+        sender: str,
+        recipient: str,
+        on_handover: Handover | None,
+    ) -> str:
         # Spelled out rather than sendmail() so we keep the relay's final reply
-        # ("250 2.0.0 queued as ...") for the ledger.
+        # ("250 2.0.0 queued as ...") for the ledger, and so the caller can record
+        # the hand-over just before the final "." commits the message to the relay.
         conn.ehlo_or_helo_if_needed()
         options: list[str] = []
         if needs_smtputf8(data, sender, recipient):
             if not conn.has_extn("smtputf8"):
                 raise SmtpUtf8Unavailable(
-                    f"the relay does not offer SMTPUTF8, needed for {recipient} (RFC 6531)"
+                    f"the relay does not offer SMTPUTF8, needed for {recipient} (RFC 6531)",
+                    "mail",
                 )
             options = ["SMTPUTF8", "BODY=8BITMIME"]
         code, text = conn.mail(smtp_address(sender), options)
         if code != 250:
-            raise _classify(code, text)
+            raise _classify(code, text, "mail")
         code, text = conn.rcpt(smtp_address(recipient))
         if code not in (250, 251):
-            raise _classify(code, text)
-        try:
-            code, text = conn.data(data)
-        except smtplib.SMTPDataError as exc:
-            raise _classify(exc.smtp_code, exc.smtp_error) from exc
+            raise _classify(code, text, "rcpt")
+        code, text = conn.docmd("DATA")
+        if code != 354:
+            raise _classify(code, text, "data")
+        body = _DOT_AT_LINE_START.sub(b"..", data)  # RFC 5321 4.5.2 transparency
+        conn.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+        if on_handover is not None and not on_handover():
+            raise HandoverRefused(recipient)
+        conn.send(b".\r\n")
+        code, text = conn.getreply()
         if code != 250:
-            raise _classify(code, text)
+            raise _classify(code, text, "data")
         return _reply(code, text)
 
     def _reset(self) -> None:
@@ -227,10 +273,13 @@ class SMTPTransport:
         except (OSError, smtplib.SMTPException):
             self.close()
 
-    def close(self) -> None:
+    def close(self, polite: bool = True) -> None:
         if self._conn is not None:
             with contextlib.suppress(OSError, smtplib.SMTPException):
-                self._conn.quit()
+                if polite:
+                    self._conn.quit()
+                else:
+                    self._conn.close()
             self._conn = None
 
 
@@ -240,9 +289,11 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
-def _classify(code: int, text: bytes | str) -> SendError:
+def _classify(code: int, text: bytes | str, stage: str) -> SendError:
     reply = _reply(code, text)
-    return PermanentSendError(reply) if 500 <= code < 600 else TransientSendError(reply)
+    if 500 <= code < 600:
+        return PermanentSendError(reply, stage)
+    return TransientSendError(reply, stage)
 
 
 def make_transport(

@@ -7,13 +7,13 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import update
 
-from community import members
+from community import members, outbox
 from community.db import transaction
 from community.models import OutboundMessage, SendStatus
 from jobs import outbound, queues
 from jobs.queues import enqueue_delivery
 
-from ..helpers import fresh, kill_process_tree, ledger, start_worker
+from ..helpers import fresh, kill_process_tree, ledger, member, start_worker
 
 NOW = datetime.now(UTC)
 
@@ -71,16 +71,17 @@ def test_temporary_refusal_is_retried_with_backoff(circle, relay, sessions, sett
     assert row.status == SendStatus.PENDING and row.attempts == 1
     assert row.last_reply.startswith("451")
     assert row.next_attempt_at > datetime.now(UTC) + timedelta(seconds=50)
+    # The retry lives in the ledger alone: nothing waits in Redis for later, so a
+    # flushed Redis or a killed scheduler cannot lose it.
     scheduled = ScheduledJobRegistry(queue=queues.queue(settings, queues.OUTBOUND))
-    assert len(scheduled.get_job_ids()) == 1
+    assert scheduled.get_job_ids() == []
+    assert outbound.sweep() == 0  # not due yet
 
-    # Later the mailbox accepts; the retry (here run by the sweeper) delivers once.
+    # Later the mailbox accepts; once due, the sweeper hands the row out and it goes once.
     relay.handler.rcpt_replies.clear()
     with transaction(sessions) as s:
-        s.execute(
-            update(OutboundMessage).values(next_attempt_at=datetime.now(UTC) - timedelta(minutes=2))
-        )
-    outbound.sweep()
+        s.execute(update(OutboundMessage).values(next_attempt_at=datetime.now(UTC)))
+    assert outbound.sweep() == 1
     work()
     assert len(relay.received) == 1
     assert ledger(db)[0].status == SendStatus.SENT
@@ -94,8 +95,28 @@ def test_permanent_refusal_is_recorded_and_not_retried(circle, relay, sessions, 
     assert rows["anne@example.com"].status == SendStatus.FAILED
     assert rows["anne@example.com"].last_reply == "550 5.1.1 No such user"
     assert rows["bart@example.org"].status == SendStatus.SENT  # the batch went on
-    scheduled = ScheduledJobRegistry(queue=queues.queue(settings, queues.OUTBOUND))
-    assert scheduled.get_job_ids() == []
+    assert outbound.sweep() == 0
+
+
+@pytest.mark.parametrize(
+    "reply, bounce",
+    [
+        ("550 5.1.1 No such user", True),  # the mailbox: a hard bounce
+        ("552 5.2.2 Mailbox full", True),
+        ("554 5.7.1 Rejected by policy", False),  # about us or the message, not them
+    ],
+)
+def test_immediate_refusal_of_the_recipient_counts_as_a_hard_bounce(
+    circle, relay, sessions, settings, work, db, reply, bounce
+):
+    from community.bounces import HARD_BOUNCE
+
+    relay.handler.rcpt_replies["anne@example.com"] = reply
+    join(sessions, settings, "anne@example.com")
+    work()
+    anne = member(db, "anne@example.com")
+    assert anne.bounce_score == (HARD_BOUNCE if bounce else 0)
+    assert (anne.last_bounce_at is not None) is bounce
 
 
 def test_unreachable_relay_is_a_transient_failure(circle, settings, sessions, work, db):
@@ -161,6 +182,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
     assert relay.received == []
     row = fresh(db, OutboundMessage, row_id)
     assert row.status == SendStatus.PENDING and row.attempts == 1
+    assert row.handed_at is not None  # in flight at the kill: the one copy that may repeat
 
     relay.handler.data_delay = 0
     # The dead worker's lease runs out; the sweeper hands the row to a new worker.
@@ -180,3 +202,44 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(
         time.sleep(0.1)
     assert len(relay.received) == 1
     assert fresh(db, OutboundMessage, row_id).status == SendStatus.SENT
+
+
+def test_a_live_worker_keeps_its_lease_through_a_slow_relay(
+    circle, relay, sessions, settings, work, db, monkeypatch
+):
+    """The lease is short, but renewed: a slow send is never handed out twice."""
+    import threading
+
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=1.5))
+    relay.handler.data_delay = 4.0
+    [row_id] = join(sessions, settings, "anne@example.com")
+    sending = threading.Thread(target=outbound.deliver, args=([row_id],))
+    sending.start()
+    try:
+        deadline = time.monotonic() + 10
+        while fresh(db, OutboundMessage, row_id).handed_at is None:
+            assert time.monotonic() < deadline, "the copy was never handed over"
+            time.sleep(0.05)
+        swept = []
+        while sending.is_alive():
+            swept.append(outbound.sweep())
+            time.sleep(0.3)
+    finally:
+        sending.join()
+    assert swept and set(swept) == {0}  # more than a lease went by, and nobody took the row
+    work()
+    assert len(relay.received) == 1
+    assert fresh(db, OutboundMessage, row_id).status == SendStatus.SENT
+
+
+def test_a_worker_that_lost_its_lease_withdraws_before_the_final_dot(relay):
+    """Dropping the connection mid-DATA makes the relay discard the message."""
+    from mail.outbound.send import HandoverRefused, RelayConfig, SMTPTransport
+
+    transport = SMTPTransport(RelayConfig.from_url(relay.url))
+    message = b"From: a@kith.example\r\nTo: anne@example.com\r\nSubject: x\r\n\r\nbody\r\n"
+    with pytest.raises(HandoverRefused):
+        transport.send_raw(message, "bounces@kith.example", "anne@example.com", lambda: False)
+    assert transport.send_raw(message, "bounces@kith.example", "bart@example.org", lambda: True)
+    transport.close()
+    assert [r.rcpt_tos for r in relay.received] == [["bart@example.org"]]

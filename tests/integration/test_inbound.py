@@ -12,7 +12,6 @@ from email.policy import SMTP
 from email.utils import make_msgid
 
 import pytest
-from aiosmtpd.controller import Controller
 from rq.registry import StartedJobRegistry
 from sqlalchemy import select, text, update
 
@@ -30,6 +29,7 @@ from community.models import (
 from jobs import inbound, queues
 from jobs.queues import enqueue_inbound
 from mail.inbound.handler import InboundHandler
+from mail.inbound.server import build_controller
 
 from ..helpers import Signup, fresh, kill_process_tree, link_to, start_worker
 from ..sink import free_port
@@ -38,18 +38,14 @@ DOMAIN = "kith.example"
 
 
 class Server:
+    """Kith's SMTP server as `kith smtp` builds it, on a free port."""
+
     def __init__(self, settings, sessions):
         self.port = free_port()
         self.handler = InboundHandler(
             settings, sessions, lambda ids: enqueue_inbound(settings, ids)
         )
-        self.controller = Controller(
-            self.handler,
-            hostname="127.0.0.1",
-            port=self.port,
-            data_size_limit=settings.inbound_max_bytes,
-            enable_SMTPUTF8=True,
-        )
+        self.controller = build_controller(settings, self.handler, host="127.0.0.1", port=self.port)
 
     def send(self, msg, rcpt, mail_from="anne@example.com"):
         raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=SMTP)

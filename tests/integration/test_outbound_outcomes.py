@@ -137,7 +137,7 @@ def test_a_row_that_cannot_be_composed_fails_at_once_and_the_batch_goes_on(
     assert counts["failed"] == 1 and counts["sent"] == len(ids) - 1
     row = db.get(OutboundMessage, broken.id)
     assert row.status == SendStatus.FAILED and row.attempts == 1
-    assert row.last_reply.startswith("cannot compose post")
+    assert row.last_reply.startswith("cannot compose post")  # the reason, for the host
 
 
 def test_relay_sees_our_helo_name_and_opportunistic_starttls(circle, settings, sessions, db, work):

@@ -99,7 +99,7 @@ def test_list_headers_are_exact_on_the_wire(kinds):
             unsubscribe = one(fields, "List-Unsubscribe")
             assert re.fullmatch(
                 rf"<https://circles\.example/unsubscribe/[^\s<>]+>, "
-                rf"<mailto:circle\+u-[0-9a-z]+-0-[a-z2-7]+@{re.escape(domain)}>",
+                rf"<mailto:circle\+u-[0-9a-z]+-[0-9a-z]+-[a-z2-7]+@{re.escape(domain)}>",
                 unsubscribe,
             ), unsubscribe
             assert one(fields, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"

@@ -5,6 +5,7 @@ import pytest
 from community.addresses import (
     RecipientKind,
     ReplyToken,
+    RevokedReplyAddress,
     TokenKind,
     make_reply_token,
     parse_recipient,
@@ -17,12 +18,17 @@ from community.errors import InvalidLink
 SECRET = "s3cret"
 
 
+def versions(**by_member):
+    """A member-id -> current link version lookup; members not given are at version 0."""
+    return lambda member_id: by_member.get(f"m{member_id}", 0)
+
+
 def test_reply_token_round_trip_and_is_case_insensitive():
     token = ReplyToken(TokenKind.THREAD, 123456, 789)
     raw = make_reply_token(SECRET, token)
     assert raw == raw.lower() and len(raw) < 40
-    assert verify_reply_token(SECRET, raw) == token
-    assert verify_reply_token(SECRET, raw.upper()) == token  # some MTAs fold case
+    assert verify_reply_token(SECRET, raw, versions()) == token
+    assert verify_reply_token(SECRET, raw.upper(), versions()) == token  # some MTAs fold case
 
 
 @pytest.mark.parametrize(
@@ -39,13 +45,31 @@ def test_reply_token_round_trip_and_is_case_insensitive():
 def test_tampered_tokens_are_refused(mutate):
     raw = make_reply_token(SECRET, ReplyToken(TokenKind.THREAD, 1, 7))
     with pytest.raises(InvalidLink):
-        verify_reply_token(SECRET, mutate(raw))
+        verify_reply_token(SECRET, mutate(raw), versions())
+
+
+def test_bumping_the_link_version_revokes_earlier_reply_addresses():
+    old = make_reply_token(SECRET, ReplyToken(TokenKind.COMMITMENT, 4, 9, version=0))
+    new = make_reply_token(SECRET, ReplyToken(TokenKind.COMMITMENT, 4, 9, version=1))
+    assert old != new
+    assert verify_reply_token(SECRET, old, versions(m4=0)).version == 0
+    with pytest.raises(RevokedReplyAddress):
+        verify_reply_token(SECRET, old, versions(m4=1))
+    assert verify_reply_token(SECRET, new, versions(m4=1)).version == 1
+    with pytest.raises(InvalidLink):  # an address from the future is no address of ours
+        verify_reply_token(SECRET, new, versions(m4=0))
+
+
+def test_token_of_no_member_is_refused():
+    raw = make_reply_token(SECRET, ReplyToken(TokenKind.THREAD, 1, 7))
+    with pytest.raises(InvalidLink):
+        verify_reply_token(SECRET, raw, lambda member_id: None)
 
 
 def test_token_from_another_secret_is_refused():
     raw = make_reply_token("other", ReplyToken(TokenKind.THREAD, 1, 7))
     with pytest.raises(InvalidLink):
-        verify_reply_token(SECRET, raw)
+        verify_reply_token(SECRET, raw, versions())
 
 
 @pytest.mark.parametrize(
@@ -86,7 +110,7 @@ def test_other_addresses_are_not_ours(address):
 def test_reply_address_is_a_parseable_recipient():
     address = reply_address(SECRET, "circle", "kith.example", ReplyToken(TokenKind.THREAD, 5, 9))
     found = parse_recipient(address, "kith.example")
-    assert verify_reply_token(SECRET, found.token) == ReplyToken(TokenKind.THREAD, 5, 9)
+    assert verify_reply_token(SECRET, found.token, versions()) == ReplyToken(TokenKind.THREAD, 5, 9)
 
 
 @pytest.mark.parametrize(

@@ -50,9 +50,19 @@ def test_message_id_is_read_from_headers_only():
 def test_dedup_key_ignores_trace_headers_but_not_the_body():
     a = b"Received: one\r\nMessage-ID: <m@x>\r\n\r\nbody"
     b = b"Received: two\r\nReceived: three\r\nMessage-ID: <m@x>\r\n\r\nbody"
-    assert dedup_key("<m@x>", a) == dedup_key("<m@x>", b)
-    assert dedup_key("<m@x>", a) != dedup_key("<m@x>", a + b"!")
-    assert dedup_key(None, a) is None
+    to = ["circle@kith.example"]
+    assert dedup_key("<m@x>", a, to) == dedup_key("<m@x>", b, to)
+    assert dedup_key("<m@x>", a, to) != dedup_key("<m@x>", a + b"!", to)
+    assert dedup_key(None, a, to) is None
+
+
+def test_dedup_key_tells_deliveries_to_other_recipients_apart():
+    """A Bcc to two circles arrives as two transactions: two deliveries, two posts."""
+    raw = b"Message-ID: <m@x>\r\n\r\nbody"
+    circle, writers = ["circle@kith.example"], ["writers@kith.example"]
+    assert dedup_key("<m@x>", raw, circle) != dedup_key("<m@x>", raw, writers)
+    both = ["circle@kith.example", "<Writers@KITH.example>"]
+    assert dedup_key("<m@x>", raw, both) == dedup_key("<m@x>", raw, list(reversed(both)))
 
 
 def test_raw_and_core_inserts_store_the_same_thing(db):

@@ -1,7 +1,7 @@
 """Authentication results recorded when inbound mail is processed (DKIM, SPF).
 
 Revision ID: 0003_outbound
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 03:40:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_outbound"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
