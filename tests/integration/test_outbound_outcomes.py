@@ -233,3 +233,22 @@ def test_list_unsubscribe_mailto_unsubscribes_only_its_member(
     assert status_of(db, "anne@example.com") == MemberStatus.ACTIVE
     assert write("anne@example.com") == "processed"
     assert status_of(db, "anne@example.com") == MemberStatus.UNSUBSCRIBED
+
+
+def test_relay_connection_sends_the_final_dot_without_waiting_for_nagle():
+    """DATA is written in two parts (the hand-over mark comes between): Nagle would
+    hold the final "." for the relay's delayed ACK, ~40 ms a message."""
+    import socket
+
+    from mail.outbound.send import RelayConfig, SMTPTransport
+
+    sink = Sink().start()
+    try:
+        transport = SMTPTransport(RelayConfig.from_url(sink.url))
+        transport.send_raw(b"Subject: x\r\n\r\nHello\r\n", "a@kith.example", "b@example.com")
+        sock = transport._conn.sock
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        transport.close()
+        assert len(sink.received) == 1
+    finally:
+        sink.stop()
