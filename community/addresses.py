@@ -58,6 +58,7 @@ class TokenKind(enum.StrEnum):
     COMMITMENT = "c"  # a reply is this member's commitment for this round
     CHECKIN = "k"  # a reply answers "did you do it?" for this round
     PREVIEW = "p"  # the host's reply to this digest's preview
+    UNSUBSCRIBE = "u"  # RFC 2369 mailto: unsubscribe; the target is the link version
 
 
 @dataclass(frozen=True)

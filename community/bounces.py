@@ -76,3 +76,34 @@ def clear_bounces(member: Member) -> None:
     member.last_bounce_at = None
     if member.status == MemberStatus.BOUNCING:
         member.status = MemberStatus.ACTIVE
+
+
+def stop_undeliverable(
+    session: Session, member: Member, reason: str, *, now: datetime, domain: str
+) -> bool:
+    """Mail to this member can never leave as things are (an international address
+    and a relay without SMTPUTF8): stop delivery now and tell the host once.
+    True when this call stopped it."""
+    if member.status not in (MemberStatus.ACTIVE, MemberStatus.PAUSED):
+        return False
+    member.status = MemberStatus.BOUNCING
+    member.last_bounce_at = now
+    outbox.queue_mail(
+        session,
+        purpose=outbox.Purpose.MEMBER_UNDELIVERABLE,
+        subject=f"member:{member.id}:undeliverable:{now.date().isoformat()}",
+        recipient=_host_address(session, member),
+        domain=domain,
+        now=now,
+        community_id=member.community_id,
+        member_id=member.id,
+        context={"reason": reason},
+    )
+    session.flush()
+    return True
+
+
+def _host_address(session: Session, member: Member) -> str:
+    community = session.get(Community, member.community_id)
+    assert community is not None
+    return community.host_address

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import bounces, digests, members, outbox, rounds, threads
+from . import attachments, bounces, digests, members, names, outbox, rounds, threads
 from .addresses import (
     Recipient,
     RecipientKind,
@@ -45,6 +45,8 @@ from .models import (
 )
 from .pauses import parse_pause_request
 
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # KITH_ATTACHMENT_MAX_BYTES' default
+
 
 @dataclass(frozen=True)
 class Filed:
@@ -63,6 +65,7 @@ class Context:
     domain: str
     now: datetime
     operator_address: str = ""
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
 
 
 def file_message(
@@ -74,13 +77,16 @@ def file_message(
     domain: str,
     now: datetime,
     operator_address: str = "",
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES,
 ) -> Filed:
     """Decide and record the outcome of a stored message; the caller commits.
 
     `operator_address` receives what was sent to postmaster@ and abuse@ (kept in the
     database only when empty).
     """
-    ctx = Context(session, inbound, mail, secret, domain, now, operator_address)
+    ctx = Context(
+        session, inbound, mail, secret, domain, now, operator_address, attachment_max_bytes
+    )
     recipients = [r for r in (parse_recipient(a, domain) for a in inbound.rcpt_tos) if r]
     operator = [r for r in recipients if r.kind == RecipientKind.OPERATOR]
     if operator:
@@ -171,6 +177,8 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
         else:
             if token.kind == TokenKind.PREVIEW:
                 return _file_preview_reply(ctx, community, recipient, token)
+            if token.kind == TokenKind.UNSUBSCRIBE:
+                return _file_unsubscribe(ctx, community, token)
             if token.kind != TokenKind.THREAD:
                 return _file_round_reply(ctx, community, recipient, token)
             thread = ctx.session.get(Thread, token.target_id)
@@ -194,6 +202,16 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
         now=ctx.now,
         domain=ctx.domain,
     )
+    if sender is not None:
+        attachments.tell_sender(
+            ctx.session,
+            post,
+            sender,
+            mail_fields(ctx.mail)["attachments"],
+            limit=ctx.attachment_max_bytes,
+            now=ctx.now,
+            domain=ctx.domain,
+        )
     return Filed(InboundStatus.PROCESSED, f"posted #{post.id} in thread #{post.thread_id}")
 
 
@@ -255,13 +273,17 @@ def mail_fields(mail: IncomingMail) -> dict[str, Any]:
     """The parts of a parsed message a post is made of (JSON-safe, kept on holds)."""
     return {
         "subject": mail.subject,
-        "from_name": mail.from_name,
+        "from_name": names.limit_name(mail.from_name),
         "from_address": mail.from_address,
         "reply": mail.reply,
         "full_text": mail.full_text,
         "message_id": mail.message_id,
         "in_reply_to": mail.in_reply_to,
         "references": list(mail.references),
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in mail.attachments
+        ],
     }
 
 
@@ -475,6 +497,25 @@ def _file_preview_reply(
         return Filed(InboundStatus.PROCESSED, f"digest {run.week} skipped by the host")
     run.host_note = threads.clean_text(text, 4000)
     return Filed(InboundStatus.PROCESSED, f"host note set for digest {run.week}")
+
+
+def _file_unsubscribe(ctx: Context, community: Community, token: ReplyToken) -> Filed:
+    """Mail to the List-Unsubscribe mailto: address (RFC 2369) from the member it was
+    made for, and not revoked since, unsubscribes them. Anything else is dropped
+    without an answer: a forwarded digest must not let its reader unsubscribe anyone."""
+    member = ctx.session.get(Member, token.member_id)
+    if (
+        member is None
+        or member.community_id != community.id
+        or token.target_id != community.id
+        or not sender_matches(member.address, ctx.mail.from_address)
+    ):
+        return Filed(InboundStatus.DISCARDED, "unsubscribe request not from its member")
+    left = members.unsubscribe(ctx.session, member, now=ctx.now, domain=ctx.domain)
+    return Filed(
+        InboundStatus.PROCESSED,
+        f"{member.address} unsubscribed by mail" if left else f"{member.address} had already left",
+    )
 
 
 SKIP_WORDS = frozenset({"skip", "skip it", "skip this week", "no digest", "cancel"})

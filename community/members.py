@@ -6,13 +6,12 @@ in the outbound ledger (outbox.queue_mail); the caller commits and dispatches it
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import outbox
+from . import names, outbox
 from .addresses import normalise_address
 from .bounces import clear_bounces
 from .communities import seats_left
@@ -28,7 +27,7 @@ from .models import (
 from .outbox import Purpose
 from .tokens import LinkPurpose, Signer
 
-MAX_NAME_LENGTH = 80
+MAX_NAME_LENGTH = names.MAX_NAME_LENGTH
 # How long the approve / decline links mailed to a host stay valid.
 HOST_DECISION_DAYS = 14
 MAX_PAUSE = timedelta(days=366)
@@ -44,8 +43,9 @@ ADMITTED_OR_QUEUED = (
 
 
 def clean_display_name(raw: str) -> str:
-    """Strip control characters and surrounding space; refuse overlong names."""
-    name = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").strip()
+    """A name typed by a person (join form, preferences, CLI), cleaned as every name
+    is (see names.py); overlong names are refused rather than cut."""
+    name = names.clean_display_name(raw)
     if len(name) > MAX_NAME_LENGTH:
         raise CommunityError(f"Please keep your name under {MAX_NAME_LENGTH} characters.")
     return name

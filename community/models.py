@@ -260,6 +260,9 @@ class InboundMessage(Base):
     )
     processed_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     outcome: Mapped[str] = mapped_column(Text, default="")
+    # RFC 8601 results (DKIM verified, SPF of the envelope) as Kith found them when it
+    # processed the message; sealed into ARC on the copies it relays. None: not checked.
+    auth_results: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class OutboundMessage(Base):

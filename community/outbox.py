@@ -380,6 +380,8 @@ class Purpose(enum.StrEnum):
     HOST_FORWARD = "host_forward"
     OPERATOR_FORWARD = "operator_forward"  # the raw message, as an MTA alias would
     MEMBER_BOUNCING = "member_bouncing"
+    MEMBER_UNDELIVERABLE = "member_undeliverable"
+    ATTACHMENTS_LEFT_OUT = "attachments_left_out"
     COMMITMENT_PROMPT = "commitment_prompt"
     COMMITMENT_REMINDER = "commitment_reminder"
     CHECKIN_PROMPT = "checkin_prompt"

@@ -52,6 +52,33 @@ class Settings:
         "smtps://user:pass@host:465; empty captures mail to the local outbox.",
     )
     smtp_timeout: float = _setting("KITH_SMTP_TIMEOUT", 30.0, "Seconds before a relay call fails.")
+    helo_name: str = _setting(
+        "KITH_HELO_NAME",
+        "",
+        "Name Kith gives in EHLO to the relay (its host's name, matching reverse DNS); "
+        "empty uses KITH_DOMAIN.",
+    )
+    dkim_key: str = _setting(
+        "KITH_DKIM_KEY",
+        "",
+        "PEM RSA private key that signs outbound mail (DKIM, ARC); empty uses the key "
+        "`kith dkim generate` made in the data folder, if any.",
+    )
+    dkim_selector: str = _setting(
+        "KITH_DKIM_SELECTOR", "kith", "DKIM selector: the key is published at SELECTOR._domainkey."
+    )
+    attachment_max_bytes: int = _setting(
+        "KITH_ATTACHMENT_MAX_BYTES",
+        10 * 1024 * 1024,
+        "Attachments passed on with a post or host forward, in all; larger ones are "
+        "replaced by a line saying what was left out.",
+    )
+    nameserver: str = _setting(
+        "KITH_NAMESERVER",
+        "",
+        "DNS server (host or host:port) for SPF and DKIM checks and `kith doctor`; "
+        "empty uses the system's resolver.",
+    )
     inbound_host: str = _setting("KITH_INBOUND_HOST", "127.0.0.1", "Address the SMTP server binds.")
     inbound_port: int = _setting("KITH_INBOUND_PORT", 2525, "Port the SMTP server listens on.")
     inbound_max_bytes: int = _setting(

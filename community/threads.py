@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import outbox
+from . import names, outbox
 from .models import Community, DeliveryMode, Member, MemberStatus, Post, Thread
 
 MAX_POST_CHARS = 100_000
@@ -42,8 +42,29 @@ def thread_subject(subject: str, community: Community) -> str:
     return subject or "(no subject)"
 
 
+# An RFC 5322 msg-id as Kith repeats it in headers: printable ASCII, no brackets,
+# quotes or spaces inside, short enough that References stays readable.
+_ID_PART = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+"
+MESSAGE_ID = re.compile(rf"<{_ID_PART}@(?:{_ID_PART}|\[[\x21-\x5a\x5e-\x7e]*\])>")
+MAX_MESSAGE_ID = 250
+MAX_ANCESTORS = 200  # a loop guard: conversations are never this deep
+
+
+def is_message_id(value: str | None) -> bool:
+    if not value or len(value) > MAX_MESSAGE_ID:
+        return False
+    return MESSAGE_ID.fullmatch(value) is not None
+
+
 def make_list_message_id(domain: str) -> str:
     return f"<post.{uuid.uuid4().hex}@{domain}>"
+
+
+def public_message_id(post: Post) -> str:
+    """The Message-ID every copy of a post carries: the author's own, so their sent
+    copy and everyone's replies thread together in their client; ours when theirs is
+    missing or malformed."""
+    return post.message_id if is_message_id(post.message_id) else post.list_message_id
 
 
 def find_thread(session: Session, community: Community, message_ids: Iterable[str]) -> Post | None:
@@ -102,7 +123,7 @@ def add_post(
     post = Post(
         thread_id=thread.id,
         author_id=author.id if author else None,
-        author_name=clean_text(author_name, 200) or author_address,
+        author_name=names.limit_name(author_name) or author_address.split("@", 1)[0],
         author_address=author_address,
         body=clean_text(body),
         full_text=clean_text(full_text),
@@ -143,8 +164,8 @@ def fan_out(session: Session, post: Post, *, now: datetime, domain: str) -> int:
             member_id=reader.id,
             context={"post_id": post.id},
         )
-        # Every copy carries the post's list Message-ID, so replies thread back to it.
-        row.message_id = post.list_message_id
+        # Every copy carries the post's Message-ID, so replies thread back to it.
+        row.message_id = public_message_id(post)
         count += 1
     session.flush()
     return count
@@ -159,6 +180,20 @@ def parent_post(session: Session, post: Post) -> Post | None:
             return found
     first = session.scalar(select(Post).where(Post.thread_id == thread.id).order_by(Post.id))
     return first if first is not None and first.id != post.id else None
+
+
+def ancestors(session: Session, post: Post) -> list[Post]:
+    """The posts this one answers, root first, then down to its parent."""
+    chain: list[Post] = []
+    seen, current = {post.id}, post
+    while len(chain) < MAX_ANCESTORS:
+        parent = parent_post(session, current)
+        if parent is None or parent.id in seen:
+            break
+        chain.append(parent)
+        seen.add(parent.id)
+        current = parent
+    return chain[::-1]
 
 
 def _community_of(session: Session, thread: Thread) -> Community:

@@ -17,11 +17,18 @@ from community.models import Community, DigestStatus, Member, OutboundMessage, R
 from community.outbox import Purpose
 from mail.outbound.bulk import digest_copy, prepare_digest
 from mail.outbound.compose import envelope_sender
-from mail.outbound.send import HandoverRefused, PermanentSendError, SendError, TransientSendError
+from mail.outbound.send import (
+    ComposeError,
+    HandoverRefused,
+    PermanentSendError,
+    SendError,
+    SmtpUtf8Unavailable,
+    TransientSendError,
+)
 
 from . import queues
 from .leases import LeaseKeeper
-from .outbound import count_hard_bounce, schedule_retry
+from .outbound import count_hard_bounce, schedule_retry, stop_undeliverable
 from .runtime import Runtime, now, runtime
 
 log = logging.getLogger(__name__)
@@ -151,7 +158,13 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> st
         claimed = set(outbox.claim_many(session, [r.id for r in rows], now(), sender.owner))
     for row in rows:
         if row.id in claimed:
-            sender.put(row, digest_copy(batch, row, members[row.member_id]))
+            try:
+                data = digest_copy(batch, row, members[row.member_id])
+            except Exception as exc:  # this copy only; the batch goes on
+                log.warning("cannot compose digest copy %s: %r", row.id, exc)
+                sender.failed.append((row.id, ComposeError(f"cannot compose digest: {exc!r}")))
+                continue
+            sender.put(row, data)
     log.info("digest %s for %s: %d copies queued", week, community.slug, len(claimed))
     return "sent"
 
@@ -167,8 +180,12 @@ def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
                 outbox.record_permanent_failure(row, exc.reply)
                 if exc.about_recipient:
                     count_hard_bounce(rt, session, row)
+                if isinstance(exc, SmtpUtf8Unavailable):
+                    stop_undeliverable(rt, session, row, exc.reply)
             else:
                 schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
+        ids = [r.id for r in outbox.new_rows(session)]
+    queues.enqueue_delivery(rt.settings, ids)
 
 
 def send_preview(community_id: int, week: str) -> str:

@@ -9,6 +9,7 @@ from community.db import transaction
 from community.inbound import file_message
 from community.incoming import MailKind, ReplyContext
 from community.models import InboundMessage, InboundStatus
+from mail.authentication import authenticate
 from mail.inbound.parse import read_message
 
 from . import queues
@@ -44,11 +45,14 @@ def process_one(inbound_id: int) -> str:
     message finds it done (or locked) and does nothing.
     """
     rt = runtime()
+    results = _authenticate(rt, inbound_id)  # DNS work, outside any transaction
     try:
         with transaction(rt.sessions) as session:
             row = mailstore.claim_for_processing(session, inbound_id)
             if row is None:
                 return "skipped"
+            if results is not None:
+                row.auth_results = results
             parsed = read_message(row.raw, our_domain=rt.settings.domain)
             context, sender = _context(rt, session, parsed, row)
             mail = parsed.understand(context)
@@ -60,6 +64,7 @@ def process_one(inbound_id: int) -> str:
                 domain=rt.settings.domain,
                 now=now(),
                 operator_address=rt.settings.operator_address,
+                attachment_max_bytes=rt.settings.attachment_max_bytes,
             )
             if sender and mail.kind is MailKind.POST and filed.status == InboundStatus.PROCESSED:
                 learn_signature(session, sender, mail.signed_reply, now())
@@ -88,6 +93,21 @@ def _context(rt, session, parsed, row) -> tuple[ReplyContext, Sender | None]:
     except Exception as exc:
         log.warning("inbound #%s: reading without context (%s)", row.id, type(exc).__name__)
         return ReplyContext(), None
+
+
+def _authenticate(rt, inbound_id: int) -> str | None:
+    """RFC 8601 results (DKIM, SPF) for a stored message not yet processed."""
+    with transaction(rt.sessions) as session:
+        row = session.get(InboundMessage, inbound_id)
+        if row is None or row.status != InboundStatus.RECEIVED or row.auth_results:
+            return None
+        raw, mail_from = row.raw, row.mail_from
+    try:
+        found = authenticate(rt.settings, raw, mail_from)
+    except Exception:  # never lose a message over a check: it is only unrecorded
+        log.warning("could not authenticate inbound #%s", inbound_id, exc_info=True)
+        return None
+    return found.header_value(rt.settings.domain) if found is not None else None
 
 
 def sweep() -> int:

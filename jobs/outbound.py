@@ -12,9 +12,11 @@ from community.outbox import Purpose
 from mail.outbound.compose import MailContext, envelope_sender, message_bytes
 from mail.outbound.forward import operator_copy
 from mail.outbound.send import (
+    ComposeError,
     HandoverRefused,
     PermanentSendError,
     SendError,
+    SmtpUtf8Unavailable,
     TransientSendError,
 )
 
@@ -63,7 +65,8 @@ def _deliver_one(rt: Runtime, row_id: int, owner: str) -> Outcome:
             # Composing the same row again gives the same error: retrying would only
             # keep the row pending forever. It ends failed, with the reason.
             log.exception("cannot compose ledger row %s (%s)", row_id, row.purpose)
-            outbox.record_permanent_failure(row, f"compose error: {exc!r}"[:2000])
+            reason = exc.reply if isinstance(exc, ComposeError) else f"compose error: {exc!r}"
+            outbox.record_permanent_failure(row, reason[:2000])
             return Outcome.FAILED
         sender, recipient = envelope_sender(row, settings.domain), row.recipient
 
@@ -109,10 +112,22 @@ def _record(rt: Runtime, row_id: int, outcome: Outcome, result: str | SendError)
             log.warning("relay refused %s for %s: %s", row.message_id, row.recipient, reply)
             if isinstance(result, PermanentSendError) and result.about_recipient:
                 count_hard_bounce(rt, session, row)
+            if isinstance(result, SmtpUtf8Unavailable):
+                stop_undeliverable(rt, session, row, reply)
         else:
             schedule_retry(row, reply, rt.settings.send_max_attempts)
             outcome = Outcome.RETRY if row.status == SendStatus.PENDING else Outcome.FAILED
+        ids = [r.id for r in outbox.new_rows(session)]
+    queues.enqueue_delivery(rt.settings, ids)
     return outcome
+
+
+def stop_undeliverable(rt: Runtime, session, row: OutboundMessage, reason: str) -> None:
+    """The relay can never carry mail to this member's address (no SMTPUTF8): their
+    delivery stops and the host is told, so nothing keeps failing."""
+    member = session.get(Member, row.member_id) if row.member_id else None
+    if member is not None and member.address == row.recipient:
+        bounces.stop_undeliverable(session, member, reason, now=now(), domain=rt.settings.domain)
 
 
 def count_hard_bounce(rt: Runtime, session, row: OutboundMessage) -> None:

@@ -30,7 +30,10 @@ class Runtime:
         """One transport per process, so a worker reuses its relay connection."""
         if self._transport is None:
             self._transport = make_transport(
-                self.settings.smtp_url, self.settings.outbox_path, self.settings.smtp_timeout
+                self.settings.smtp_url,
+                self.settings.outbox_path,
+                self.settings.smtp_timeout,
+                self.settings.helo_name or self.settings.domain,
             )
         return self._transport
 

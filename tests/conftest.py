@@ -26,6 +26,7 @@ from community.settings import Settings, load_settings
 from jobs import queues
 from jobs import runtime as job_runtime
 
+from .dnsserver import ZoneServer
 from .sink import Sink
 
 OUR_TABLES = set(Base.metadata.tables) | {"alembic_version"}
@@ -112,13 +113,33 @@ def redis(redis_url) -> Redis:
     return Redis.from_url(redis_url)
 
 
+# -- DNS -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_dns() -> Iterator[ZoneServer]:
+    """The suite's DNS: a real server on loopback that knows no names, for every
+    process the tests start, so no SPF or DKIM lookup leaves the machine. Tests that
+    need records start a ZoneServer of their own."""
+    server = ZoneServer("").start()
+    before = os.environ.get("KITH_NAMESERVER")
+    os.environ["KITH_NAMESERVER"] = server.address
+    yield server
+    if before is None:
+        os.environ.pop("KITH_NAMESERVER", None)
+    else:
+        os.environ["KITH_NAMESERVER"] = before
+    server.stop()
+
+
 # -- settings, app, jobs -------------------------------------------------------
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, redis_url) -> Settings:
+def settings(tmp_path, database_url, redis_url, loopback_dns) -> Settings:
     return load_settings(
         {},
+        nameserver=loopback_dns.address,
         data_dir=str(tmp_path / "data"),
         database_url=database_url,
         redis_url=redis_url,

@@ -24,6 +24,9 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    helo: str = ""
+    tls: bool = False  # the message came over a STARTTLS-protected session
+    mail_options: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> EmailMessage:
@@ -60,16 +63,29 @@ class SinkHandler:
             await asyncio.sleep(self.data_delay)
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.original_content,
+                    helo=session.host_name or "",
+                    tls=session.ssl is not None,
+                    mail_options=list(envelope.mail_options),
+                )
             )
         return "250 2.0.0 Ok: queued"
 
 
 class Sink:
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = False, tls_context=None) -> None:
         self.handler = SinkHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            enable_SMTPUTF8=smtputf8,
+            tls_context=tls_context,
+        )
 
     @property
     def url(self) -> str:

@@ -374,7 +374,7 @@ def dev(ctx, no_demo) -> None:
 
 
 # The weekly-rhythm commands live in their own module and register on `main`.
-from . import cli_weekly  # noqa: E402, F401
+from . import cli_mail, cli_weekly  # noqa: E402, F401
 
 if __name__ == "__main__":
     # Run the package's module (not this __main__ copy), where those commands live.

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,7 @@ from community.mailstore import Arrival
 from community.models import Community
 from community.settings import Settings
 from mail import status
+from mail.authentication import trace_header
 
 from .writer import BackgroundEnqueuer, GroupCommitWriter
 
@@ -88,7 +90,17 @@ class InboundHandler:
         return status.OK
 
     async def handle_DATA(self, server, session, envelope):
-        raw: bytes = envelope.original_content or b""
+        # RFC 5321 4.4: our trace line on top; the job reads the client from it for SPF.
+        trace = trace_header(
+            session.host_name or "",
+            (session.peer or ("",))[0],
+            self.settings.domain,
+            esmtp=bool(session.extended_smtp),
+            tls=session.ssl is not None,
+            utf8=bool(envelope.smtp_utf8),
+            now=datetime.now(UTC),
+        )
+        raw: bytes = trace + (envelope.original_content or b"")
         arrival = Arrival(envelope.mail_from or "", list(envelope.rcpt_tos), raw)
         future = self.writer.submit(arrival)
         # Queue processing whenever the row commits, even after we gave up waiting

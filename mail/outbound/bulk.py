@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.utils import format_datetime
 
 from community import links
 from community.addresses import (
     ReplyToken,
     TokenKind,
     list_address,
-    list_id,
     reply_address,
 )
 from community.digests import DigestContent
@@ -21,8 +19,11 @@ from community.models import Community, Member, OutboundMessage
 from community.settings import Settings
 from community.tokens import LinkPurpose, Signer
 
+from .compose import list_headers
 from .digest import RenderedDigest, personalise, render_digest
-from .rawmime import HeaderTemplate, alternative, slot
+from .headers import HeaderSpec, header_block
+from .rawmime import alternative, message
+from .signing import DkimKey, load_key, sign_with
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,9 @@ class DigestBatch:
     community: Community
     content: DigestContent
     rendered: RenderedDigest
-    headers: HeaderTemplate
+    headers: HeaderSpec  # the fields every copy shares; To, Message-ID and links vary
     preview: bool
+    key: DkimKey | None
 
 
 def prepare_digest(
@@ -45,7 +47,7 @@ def prepare_digest(
     *,
     preview: bool = False,
 ) -> DigestBatch:
-    """Render the digest and its header block once; copies are then cheap."""
+    """Render the digest once; copies then only fill in each reader's links."""
     rendered = render_digest(
         settings.templates_path,
         community,
@@ -55,33 +57,27 @@ def prepare_digest(
         preview=preview,
     )
     to_list = list_address(community.slug, settings.domain)
-    headers = [
-        ("Subject", rendered.subject),
-        ("From", str(Address(community.name, addr_spec=to_list))),
-        ("To", slot("to")),
+    headers = HeaderSpec(
+        subject=rendered.subject,
+        from_name=community.name,
+        from_address=to_list,
+        to_name="",
+        to_address=to_list,
         # A reply to the digest as a whole starts a new conversation in the group.
-        (
-            "Reply-To",
-            slot("replyto") if preview else str(Address(community.name, addr_spec=to_list)),
-        ),
-        ("Date", format_datetime(now)),
-        ("Message-ID", slot("mid")),
-        ("List-Id", f"{community.name} {list_id(community.slug, settings.domain)}"),
-        ("List-Post", f"<mailto:{to_list}>"),
-        ("List-Unsubscribe", f"<{slot('unsub')}>"),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-        ("Precedence", "list"),
-        ("Auto-Submitted", "auto-generated"),
-        ("X-Auto-Response-Suppress", "All"),
-        ("X-Kith-Loop", settings.domain),
-    ]
+        reply_to=(community.name, to_list),
+        date=now,
+        message_id="<placeholder@invalid>",
+        loop_domain=settings.domain,
+        automated=True,
+        precedence_list=True,
+    )
     return DigestBatch(
-        settings, signer, community, content, rendered, HeaderTemplate(headers), preview
+        settings, signer, community, content, rendered, headers, preview, load_key(settings)
     )
 
 
 def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> bytes:
-    """One member's copy, as bytes ready for SMTP."""
+    """One member's copy, signed, as bytes ready for SMTP."""
     settings, community = batch.settings, batch.community
     token = link_payload(member)
     unsubscribe = links.unsubscribe_url(
@@ -106,13 +102,20 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
         unsubscribe_url=unsubscribe,
         reply_addresses=replies,
     )
-    values = {"to": row.recipient, "mid": row.message_id, "unsub": unsubscribe}
+    spec = dataclasses.replace(
+        batch.headers,
+        to_address=row.recipient,
+        message_id=row.message_id,
+        lists=list_headers(settings, community, member, unsubscribe),
+    )
     if batch.preview:
         run_id = int(row.context["run_id"])
-        values["replyto"] = reply_address(
+        preview_reply = reply_address(
             settings.secret_key,
             community.slug,
             settings.domain,
             ReplyToken(TokenKind.PREVIEW, member.id, run_id, member.link_version),
         )
-    return alternative(batch.headers, values, text, html)
+        spec = dataclasses.replace(spec, reply_to=(community.name, preview_reply))
+    data = message(header_block(spec), alternative(text, html))
+    return sign_with(batch.key, data) if batch.key is not None else data

@@ -1,51 +1,22 @@
-"""Fast MIME assembly for bulk mail: headers built once, bodies encoded per copy.
+"""MIME bodies as bytes: text and HTML alternatives, attachments, the finished message.
 
 Building an EmailMessage costs milliseconds per copy, more than everything else a
-digest copy needs. Here the header block is serialised once by the standard library
-(so encoding and folding stay its job) with placeholders for the few per-recipient
-values, and each copy only substitutes those and quoted-printable-encodes its two
-bodies with the C encoder in `binascii`.
+digest copy needs, and its generator re-folds headers we want left alone. The header
+block comes from `headers.py`; here each body is quoted-printable-encoded with the C
+encoder in `binascii` and joined with fresh boundaries. Attachment parts are made by
+the standard library (its RFC 2231 filename encoding is the job of a library).
 """
 
 from __future__ import annotations
 
 import binascii
-import re
 import uuid
-from collections.abc import Mapping
-from email.message import EmailMessage
+from email.message import MIMEPart
 from email.policy import SMTP
 
-_SLOT = re.compile(rb"KITHHDR([A-Z]+)X")
-
-
-class HeaderTemplate:
-    """A serialised header block with KITHHDR<NAME>X slots for per-copy values."""
-
-    def __init__(self, headers: list[tuple[str, str]]) -> None:
-        msg = EmailMessage(policy=SMTP)
-        for name, value in headers:
-            msg[name] = value
-        self.boundary = f"=_kith_{uuid.uuid4().hex}"
-        msg["MIME-Version"] = "1.0"
-        msg["Content-Type"] = f'multipart/alternative; boundary="{self.boundary}"'
-        self._block = msg.as_bytes().split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-
-    def render(self, values: Mapping[str, str]) -> bytes:
-        """The header block with every slot filled; values must be ASCII and one line."""
-
-        def fill(match: re.Match[bytes]) -> bytes:
-            value = values[match.group(1).decode().lower()]
-            if "\r" in value or "\n" in value:
-                raise ValueError("header values must not contain line breaks")
-            return value.encode("ascii")
-
-        return _SLOT.sub(fill, self._block)
-
-
-def slot(name: str) -> str:
-    """The placeholder to put in a header value for `HeaderTemplate.render`."""
-    return f"KITHHDR{name.upper()}X"
+_PART_HEAD = (
+    b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+)
 
 
 def _qp(text: str) -> bytes:
@@ -54,28 +25,42 @@ def _qp(text: str) -> bytes:
     return body.replace(b"\n", b"\r\n")
 
 
-def alternative(template: HeaderTemplate, values: Mapping[str, str], text: str, html: str) -> bytes:
-    """A complete multipart/alternative message: plain text first, then HTML."""
-    b = template.boundary.encode()
-    part_head = (
-        b'\r\nContent-Type: text/%s; charset="utf-8"\r\n'
-        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+def _boundary() -> bytes:
+    return f"=_kith_{uuid.uuid4().hex}".encode()
+
+
+def multipart(subtype: str, parts: list[bytes]) -> bytes:
+    """A multipart entity (its Content-Type line, a blank line, the parts)."""
+    b = _boundary()
+    out = [b'Content-Type: multipart/%s; boundary="%s"\r\n\r\n' % (subtype.encode(), b)]
+    for part in parts:
+        out += [b"--", b, b"\r\n", part, b"\r\n"]
+    out += [b"--", b, b"--\r\n"]
+    return b"".join(out)
+
+
+def alternative(text: str, html: str) -> bytes:
+    """multipart/alternative: plain text first, then HTML (RFC 2046 5.1.4: last is best)."""
+    return multipart(
+        "alternative", [_PART_HEAD % b"plain" + _qp(text), _PART_HEAD % b"html" + _qp(html)]
     )
-    return b"".join(
-        (
-            template.render(values),
-            b"--",
-            b,
-            part_head % b"plain",
-            _qp(text),
-            b"\r\n",
-            b"--",
-            b,
-            part_head % b"html",
-            _qp(html),
-            b"\r\n",
-            b"--",
-            b,
-            b"--\r\n",
-        )
-    )
+
+
+def attachment(data: bytes, content_type: str, filename: str) -> bytes:
+    """One attachment entity, base64, its filename encoded by the standard library."""
+    maintype, _, subtype = content_type.partition("/")
+    if maintype in ("multipart", "message") or not subtype:
+        # message/* may not be base64 (RFC 2046 5.2); forward it as an opaque file.
+        maintype, subtype = "application", "octet-stream"
+    part = MIMEPart(policy=SMTP)
+    part.set_content(data, maintype, subtype, disposition="attachment", filename=filename or None)
+    return part.as_bytes(policy=SMTP)
+
+
+def with_attachments(body: bytes, attachments: list[bytes]) -> bytes:
+    return multipart("mixed", [body, *attachments]) if attachments else body
+
+
+def message(head: bytes, entity: bytes) -> bytes:
+    """The finished message: our header block, MIME-Version, then the entity."""
+    return head + b"MIME-Version: 1.0\r\n" + entity

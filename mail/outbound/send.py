@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import smtplib
+import socket
 import ssl
 import time
 import uuid
@@ -18,38 +19,34 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from .errors import (
+    ComposeError,
+    PermanentSendError,
+    SendError,
+    SmtpUtf8Unavailable,
+    TransientSendError,
+)
+from .headers import smtp_address
+
+__all__ = [
+    "ComposeError",
+    "HandoverRefused",
+    "PermanentSendError",
+    "SendError",
+    "SmtpUtf8Unavailable",
+    "TransientSendError",
+    "make_transport",
+]
 log = logging.getLogger(__name__)
 SMTP_POLICY = email.policy.SMTP
 _DOT_AT_LINE_START = re.compile(rb"^\.", re.M)
-_ENHANCED = re.compile(r"^\d{3}[ -]5\.(\d{1,3})\.\d{1,3}")
 
 
-class SendError(Exception):
-    def __init__(self, reply: str, stage: str = "") -> None:
-        super().__init__(reply)
-        self.reply = reply
-        self.stage = stage  # "connect", "mail", "rcpt" or "data"
-
-
-class TransientSendError(SendError):
-    """4xx or a connection problem: try again later."""
-
-
-class PermanentSendError(SendError):
-    """5xx: the relay refused for good; trying again will not help."""
-
-    @property
-    def about_recipient(self) -> bool:
-        """Whether the refusal is about the recipient's address or mailbox (a bounce).
-
-        An RFC 3463 addressing (5.1.X) or mailbox (5.2.X) code says so at any stage;
-        policy, content and system codes (5.7, 5.6, 5.3) are about us or the message,
-        not the member's mailbox. Without an enhanced code, a 5xx at RCPT counts.
-        """
-        match = _ENHANCED.match(self.reply)
-        if match is None:
-            return self.stage == "rcpt"
-        return match.group(1) in ("1", "2")
+def needs_smtputf8(data: bytes, sender: str, recipient: str) -> bool:
+    """RFC 6531: an international address in the envelope or the headers."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    envelope = smtp_address(sender) + smtp_address(recipient)  # IDN domains as A-labels
+    return not (envelope.isascii() and head.isascii())
 
 
 class HandoverRefused(Exception):
@@ -115,9 +112,10 @@ class RelayConfig:
     username: str | None
     password: str | None
     timeout: float
+    helo_name: str | None = None  # None: the standard library's guess
 
     @classmethod
-    def from_url(cls, url: str, timeout: float = 30.0) -> RelayConfig:
+    def from_url(cls, url: str, timeout: float = 30.0, helo_name: str = "") -> RelayConfig:
         """smtp://host:25 (plain), smtp+starttls://user:pass@host:587, smtps://host:465."""
         parts = urlsplit(url)
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
@@ -133,6 +131,7 @@ class RelayConfig:
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             timeout=timeout,
+            helo_name=helo_name or None,
         )
 
 
@@ -142,25 +141,62 @@ class SMTPTransport:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
         self._conn: smtplib.SMTP | None = None
+        self._tls_failed = False
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.config
-        context = ssl.create_default_context()
         try:
             if cfg.security == "tls":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=cfg.timeout, context=context
+                    cfg.host,
+                    cfg.port,
+                    local_hostname=cfg.helo_name,
+                    timeout=cfg.timeout,
+                    context=ssl.create_default_context(),
                 )
             else:
-                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-                if cfg.security == "starttls":
-                    conn.starttls(context=context)
+                conn = self._plain_or_starttls()
+            # DATA goes out in two writes (the message, then the final "." after the
+            # hand-over mark): without TCP_NODELAY, Nagle holds the "." until the relay's
+            # delayed ACK, ~40 ms per message.
+            if conn.sock is not None:
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if cfg.username:
                 conn.login(cfg.username, cfg.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentSendError(_reply(exc.smtp_code, exc.smtp_error)) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientSendError(f"cannot reach relay {cfg.host}:{cfg.port}: {exc}") from exc
+        return conn
+
+    def _plain_or_starttls(self) -> smtplib.SMTP:
+        """smtp+starttls:// insists on a verified STARTTLS. smtp:// takes STARTTLS when
+        the relay offers it (RFC 3207), unverified (RFC 7435 opportunistic security:
+        better than plain text); if that handshake fails, it reconnects in plain text
+        and stays so for this process."""
+        cfg = self.config
+        conn = smtplib.SMTP(cfg.host, cfg.port, local_hostname=cfg.helo_name, timeout=cfg.timeout)
+        conn.ehlo()
+        if cfg.security == "starttls":
+            conn.starttls(context=ssl.create_default_context())
+            conn.ehlo()
+            return conn
+        if not conn.has_extn("starttls") or self._tls_failed:
+            return conn
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            conn.starttls(context=context)
+            conn.ehlo()
+            return conn
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("STARTTLS with %s failed (%s); sending in plain text", cfg.host, exc)
+            self._tls_failed = True
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                conn.close()
+        conn = smtplib.SMTP(cfg.host, cfg.port, local_hostname=cfg.helo_name, timeout=cfg.timeout)
+        conn.ehlo()
         return conn
 
     def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
@@ -208,10 +244,18 @@ class SMTPTransport:
         # ("250 2.0.0 queued as ...") for the ledger, and so the caller can record
         # the hand-over just before the final "." commits the message to the relay.
         conn.ehlo_or_helo_if_needed()
-        code, text = conn.mail(sender)
+        options: list[str] = []
+        if needs_smtputf8(data, sender, recipient):
+            if not conn.has_extn("smtputf8"):
+                raise SmtpUtf8Unavailable(
+                    f"the relay does not offer SMTPUTF8, needed for {recipient} (RFC 6531)",
+                    "mail",
+                )
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        code, text = conn.mail(smtp_address(sender), options)
         if code != 250:
             raise _classify(code, text, "mail")
-        code, text = conn.rcpt(recipient)
+        code, text = conn.rcpt(smtp_address(recipient))
         if code not in (250, 251):
             raise _classify(code, text, "rcpt")
         code, text = conn.docmd("DATA")
@@ -258,8 +302,10 @@ def _classify(code: int, text: bytes | str, stage: str) -> SendError:
     return TransientSendError(reply, stage)
 
 
-def make_transport(smtp_url: str, outbox: Path, timeout: float = 30.0) -> Transport:
+def make_transport(
+    smtp_url: str, outbox: Path, timeout: float = 30.0, helo_name: str = ""
+) -> Transport:
     """The relay when one is configured, else the local outbox."""
     if smtp_url:
-        return SMTPTransport(RelayConfig.from_url(smtp_url, timeout))
+        return SMTPTransport(RelayConfig.from_url(smtp_url, timeout, helo_name))
     return OutboxTransport(outbox)

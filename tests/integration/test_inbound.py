@@ -143,7 +143,8 @@ def test_conversation_by_email_alone(server, ready, db, work):
         "Anne via Morning Circle",
         "circle@kith.example",
     )
-    assert bart_copy["Message-ID"] == post.list_message_id
+    # The author's own Message-ID, so Anne's sent copy and the replies thread together.
+    assert bart_copy["Message-ID"] == post.message_id != post.list_message_id
     assert bart_copy["List-Id"] == "Morning Circle <circle.kith.example>"
     assert bart_copy["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert bart_copy["Auto-Submitted"] is None and bart_copy["Precedence"] == "list"
@@ -170,8 +171,8 @@ def test_conversation_by_email_alone(server, ready, db, work):
     assert "ship the beta" in second.full_text  # nothing the member wrote is lost
     anne_copy = next(r.message for r in relay.received if r.rcpt_tos == ["anne@example.com"])
     assert anne_copy["Subject"] == "Re: Goals for March"
-    assert anne_copy["In-Reply-To"] == first_post.list_message_id
-    assert first_post.list_message_id in anne_copy["References"]
+    assert anne_copy["In-Reply-To"] == first_post.message_id
+    assert first_post.message_id in anne_copy["References"]
     assert "Go for it" in anne_copy.get_body(("plain",)).get_content()
     assert "On Tue, 3 Mar" not in anne_copy.get_body(("plain",)).get_content()
     assert {r.rcpt_tos[0] for r in relay.received} == {
