@@ -43,6 +43,7 @@ from community.schema import upgrade
 from community.settings import load_settings
 from jobs import runtime as job_runtime
 from jobs.queues import redis_url
+from tests.helpers import uow
 from tests.sink import free_port
 
 from ._common import max_rss_mb, report, scratch_dir
@@ -246,8 +247,8 @@ def sample_copy(settings) -> bytes:
     rt = job_runtime.configure(settings)
     session = rt.sessions()
     community = session.get(Community, 1)
-    run = digests.start_digest(session, community, "2026-W10", DIGEST_AT)
-    content = digests.build_digest(session, community, run, DIGEST_AT)
+    run = digests.start_digest(uow(session, DIGEST_AT), community, "2026-W10")
+    content = digests.build_digest(uow(session, DIGEST_AT), community, run)
     member = session.scalar(select(Member).where(Member.community_id == 1).limit(1))
     from community.models import OutboundMessage
 
@@ -328,7 +329,7 @@ def main() -> None:
     start = time.perf_counter()
     enqueued = enqueue_due_work()
     worker = subprocess.run(
-        [sys.executable, "-m", "web.cli", "worker", "--burst"],
+        [sys.executable, "-m", "cli", "worker", "--burst"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -47,7 +47,7 @@ from community.models import Base, InboundMessage, InboundStatus, OutboundMessag
 from community.schema import upgrade
 from community.settings import load_settings
 from jobs.queues import redis_url
-from tests.helpers import kill_process_tree
+from tests.helpers import kill_process_tree, uow
 from tests.sink import free_port
 
 from ._common import report, scratch_dir
@@ -110,7 +110,7 @@ class Fleet:
     def start(self, name: str) -> None:
         command = name.split("-")[0]
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", command],
+            [sys.executable, "-m", "cli", command],
             env=self.env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
@@ -293,10 +293,10 @@ def prepare(settings, members: int) -> list[str]:
     authors = [f"member{i}@example.com" for i in range(members)]
     with transaction(make_session_factory(engine)) as s:
         community = create_community(
-            s, slug=SLUG, name="Circle", host_address="host@example.com", now=now
+            uow(s, now), slug=SLUG, name="Circle", host_address="host@example.com"
         )
         for address in authors:
-            add_member(s, community, address, now=now, domain=DOMAIN)
+            add_member(uow(s, now, DOMAIN), community, address)
     engine.dispose()
     return authors
 

@@ -32,6 +32,7 @@ from community.schema import upgrade
 from community.settings import load_settings
 from jobs.queues import enqueue_inbound, redis_url
 from mail.inbound.handler import InboundHandler
+from tests.helpers import uow
 from tests.sink import free_port
 
 from ._common import Timing, max_rss_mb, report, scratch_dir, timed
@@ -122,7 +123,7 @@ def prepare(settings) -> None:
     upgrade(engine)
     with transaction(make_session_factory(engine)) as s:
         create_community(
-            s, slug="circle", name="Circle", host_address="hana@example.com", now=datetime.now(UTC)
+            uow(s, datetime.now(UTC)), slug="circle", name="Circle", host_address="hana@example.com"
         )
     engine.dispose()
 

@@ -28,7 +28,7 @@ import dkim
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from community import members, outbox
+from community import members
 from community.communities import create_community
 from community.db import engine_from, make_session_factory, transaction
 from community.models import Community, InboundMessage
@@ -40,6 +40,7 @@ from mail.outbound.compose import MailContext, envelope_sender, message_bytes
 from mail.outbound.send import RelayConfig, SMTPTransport
 from mail.outbound.signing import generate_key, load_key
 from tests.dnsserver import ZoneServer
+from tests.helpers import uow
 from tests.mailkinds import NOW, make_every_kind
 from tests.sink import Sink, free_port
 
@@ -111,8 +112,9 @@ def main() -> None:
         session = sessions()
         made = make_every_kind(session, settings, Signer(settings.secret_key))
         community = session.scalar(select(Community))
-        eai = members.add_member(session, community, EAI, now=NOW, domain=DOMAIN)
-        welcome = next(r for r in outbox.new_rows(session) if r.recipient == eai.address)
+        work = uow(session, NOW, DOMAIN)
+        eai = members.add_member(work, community, EAI)
+        welcome = next(r for r in work.queued if r.recipient == eai.address)
         session.flush()
         ctx = MailContext(settings, Signer(settings.secret_key), community, eai, welcome, session)
         outgoing = [(m.purpose, m.row, m.data) for m in made]
@@ -161,7 +163,7 @@ def main() -> None:
         ).start()
         handler.settings = replace(settings, nameserver=zone.address)
         with transaction(sessions) as s:
-            create_community(s, slug="mx", name="MX Circle", host_address="h@example.com", now=NOW)
+            create_community(uow(s, NOW), slug="mx", name="MX Circle", host_address="h@example.com")
         msg = EmailMessage()
         msg["From"], msg["To"] = "Anne <anne@example.com>", f"mx@{DOMAIN}"
         msg["Subject"], msg["Message-ID"] = "Through the MX", "<mx-1@example.com>"

@@ -38,7 +38,7 @@ from community.schema import upgrade
 from community.settings import load_settings
 from community.tokens import LinkPurpose, Signer
 from jobs.queues import redis_url
-from tests.helpers import kill_process_tree
+from tests.helpers import kill_process_tree, uow
 from tests.sink import free_port
 
 from ._common import report, scratch_dir
@@ -179,7 +179,7 @@ class Intake:
         self.port = int(env["KITH_INBOUND_PORT"])
         self.procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "web.cli", name],
+                [sys.executable, "-m", "cli", name],
                 env=env,
                 start_new_session=True,
                 stdout=subprocess.DEVNULL,
@@ -226,14 +226,13 @@ def prepare(settings) -> str:
     now = datetime.now(UTC)
     with transaction(make_session_factory(engine)) as s:
         c = create_community(
-            s,
+            uow(s, now),
             slug="demo",
             name="Demo Circle",
             host_address="host@example.com",
-            now=now,
             capacity=500,
         )
-        anne = add_member(s, c, "anne@example.com", display_name="Anne", now=now, domain=DOMAIN)
+        anne = add_member(uow(s, now, DOMAIN), c, "anne@example.com", display_name="Anne")
         token = Signer(settings.secret_key).sign(LinkPurpose.PREFERENCES, link_payload(anne))
     engine.dispose()
     return links.preferences_url("", token)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
+from dataclasses import asdict
 
 from . import outbox
+from .incoming import Attachment
 from .models import Member, Post
+from .uow import UnitOfWork
 
 
 def forwardable(sizes: Sequence[int], limit: int) -> list[bool]:
@@ -23,21 +22,19 @@ def forwardable(sizes: Sequence[int], limit: int) -> list[bool]:
     return kept
 
 
-def left_out(attachments: Sequence[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+def left_out(attachments: Sequence[Attachment], limit: int) -> list[Attachment]:
     """The attachments (as recorded by the parser) that will not be passed on."""
-    keep = forwardable([int(a.get("size") or 0) for a in attachments], limit)
-    return [dict(a) for a, k in zip(attachments, keep, strict=True) if not k]
+    keep = forwardable([a.size for a in attachments], limit)
+    return [a for a, k in zip(attachments, keep, strict=True) if not k]
 
 
 def tell_sender(
-    session: Session,
+    uow: UnitOfWork,
     post: Post,
     author: Member,
-    attachments: Sequence[dict[str, Any]],
+    attachments: Sequence[Attachment],
     *,
     limit: int,
-    now: datetime,
-    domain: str,
 ) -> bool:
     """Queue one notice to a member whose attachments were too large to pass on.
     The ledger key (one per post) makes it once, however often this runs."""
@@ -45,14 +42,12 @@ def tell_sender(
     if not omitted:
         return False
     outbox.queue_mail(
-        session,
+        uow,
         purpose=outbox.Purpose.ATTACHMENTS_LEFT_OUT,
         subject=f"post:{post.id}:left-out",
         recipient=author.address,
-        domain=domain,
-        now=now,
         community_id=author.community_id,
         member_id=author.id,
-        context={"post_id": post.id, "omitted": omitted, "limit": limit},
+        context={"post_id": post.id, "omitted": [asdict(a) for a in omitted], "limit": limit},
     )
     return True

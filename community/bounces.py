@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import outbox
 from .addresses import sender_matches
-from .models import Community, Member, MemberStatus, OutboundMessage
+from .models import Community, DeliveryStatus, Member, MemberStatus, OutboundMessage
+from .uow import UnitOfWork
 
 HARD_BOUNCE = 2  # the mailbox does not exist, the domain refuses us
 SOFT_BOUNCE = 1  # mailbox full, greylisting that finally expired
@@ -31,38 +32,34 @@ def members_for_bounce(
     wanted = [a.lower() for a in addresses if a]
     if not wanted:
         return []
-    candidates = session.scalars(
-        select(Member).where(
-            Member.status.in_((MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.BOUNCING))
-        )
-    )
+    candidates = session.scalars(select(Member).where(Member.status == MemberStatus.ACTIVE))
     return [m for m in candidates if any(sender_matches(m.address, a) for a in wanted)]
 
 
-def record_bounce(
-    session: Session, member: Member, *, permanent: bool, now: datetime, domain: str
-) -> bool:
+def record_bounce(uow: UnitOfWork, member: Member, *, permanent: bool) -> bool:
     """Raise the member's bounce score; True when this bounce disabled their delivery."""
+    session, now = uow.session, uow.now
     if member.last_bounce_at is None or now - member.last_bounce_at > FORGET_AFTER:
         member.bounce_score = 0
     member.bounce_score += HARD_BOUNCE if permanent else SOFT_BOUNCE
     member.last_bounce_at = now
-    if member.bounce_score < THRESHOLD or member.status not in (
-        MemberStatus.ACTIVE,
-        MemberStatus.PAUSED,
+    # A member whose delivery is already stopped (paused by them, or by the host)
+    # keeps that state: the score is kept and counts if they resume.
+    if (
+        member.bounce_score < THRESHOLD
+        or member.status != MemberStatus.ACTIVE
+        or member.delivery_status != DeliveryStatus.ENABLED
     ):
         session.flush()
         return False
-    member.status = MemberStatus.BOUNCING
+    member.delivery_status = DeliveryStatus.BOUNCING
     community = session.get(Community, member.community_id)
     assert community is not None
     outbox.queue_mail(
-        session,
+        uow,
         purpose=outbox.Purpose.MEMBER_BOUNCING,
         subject=f"member:{member.id}:bouncing:{now.date().isoformat()}",
         recipient=community.host_address,
-        domain=domain,
-        now=now,
         community_id=community.id,
         member_id=member.id,
     )
@@ -74,27 +71,27 @@ def clear_bounces(member: Member) -> None:
     """The member fixed their mailbox (they confirmed from it, or wrote to us)."""
     member.bounce_score = 0
     member.last_bounce_at = None
-    if member.status == MemberStatus.BOUNCING:
-        member.status = MemberStatus.ACTIVE
+    if member.delivery_status == DeliveryStatus.BOUNCING:
+        member.delivery_status = DeliveryStatus.ENABLED
 
 
-def stop_undeliverable(
-    session: Session, member: Member, reason: str, *, now: datetime, domain: str
-) -> bool:
+def stop_undeliverable(uow: UnitOfWork, member: Member, reason: str) -> bool:
     """Mail to this member can never leave as things are (an international address
     and a relay without SMTPUTF8): stop delivery now and tell the host once.
     True when this call stopped it."""
-    if member.status not in (MemberStatus.ACTIVE, MemberStatus.PAUSED):
+    session, now = uow.session, uow.now
+    if member.status != MemberStatus.ACTIVE or member.delivery_status not in (
+        DeliveryStatus.ENABLED,
+        DeliveryStatus.PAUSED,
+    ):
         return False
-    member.status = MemberStatus.BOUNCING
+    member.delivery_status = DeliveryStatus.BOUNCING
     member.last_bounce_at = now
     outbox.queue_mail(
-        session,
+        uow,
         purpose=outbox.Purpose.MEMBER_UNDELIVERABLE,
         subject=f"member:{member.id}:undeliverable:{now.date().isoformat()}",
         recipient=_host_address(session, member),
-        domain=domain,
-        now=now,
         community_id=member.community_id,
         member_id=member.id,
         context={"reason": reason},

@@ -35,6 +35,7 @@ class Clock:
 
     def set_offset(self, offset: timedelta) -> None:
         assert self.offset_file is not None
+        self.offset_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.offset_file.with_suffix(".tmp")
         tmp.write_text(str(offset.total_seconds()))
         os.replace(tmp, self.offset_file)

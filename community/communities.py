@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, bindparam, case, func, select
@@ -21,6 +20,8 @@ from .models import (
     MemberStatus,
     Role,
 )
+from .schedule import parse_weekly_time
+from .uow import UnitOfWork
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Local parts we use ourselves or that RFC 2142 reserves for a domain's operators.
@@ -31,12 +32,11 @@ MAX_CAPACITY = 500
 
 
 def create_community(
-    session: Session,
+    uow: UnitOfWork,
     *,
     slug: str,
     name: str,
     host_address: str,
-    now: datetime,
     description: str = "",
     timezone: str = "UTC",
     capacity: int = 30,
@@ -47,6 +47,7 @@ def create_community(
 
     Raises InvalidCommunitySettings, InvalidAddress or SlugTaken.
     """
+    session, now = uow.session, uow.now
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug) or slug.endswith("-host"):
         raise InvalidCommunitySettings(
@@ -94,6 +95,63 @@ def create_community(
         )
     )
     session.flush()
+    return community
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """Changes to a community's weekly rhythm; None leaves a value as it is."""
+
+    commitment_question: str | None = None
+    checkin_question: str | None = None
+    prompt_at: str | None = None  # "mon 08:00", in the community's timezone
+    checkin_at: str | None = None
+    digest_at: str | None = None
+    reminder_hours: int | None = None
+    preview_hours: int | None = None
+    digest_when_quiet: bool | None = None
+    loop_paused: bool | None = None
+
+
+MAX_REMINDER_HOURS, MAX_PREVIEW_HOURS = 96, 72
+
+
+def configure(community: Community, changes: Rhythm) -> Community:
+    """Apply the host's changes to the questions and the weekly schedule, all or none.
+
+    Raises InvalidCommunitySettings before changing anything when one is wrong.
+    """
+    when = {
+        name: parse_weekly_time(text)
+        for name, text in (
+            ("prompt", changes.prompt_at),
+            ("checkin", changes.checkin_at),
+            ("digest", changes.digest_at),
+        )
+        if text
+    }
+    if changes.reminder_hours is not None and not 1 <= changes.reminder_hours <= MAX_REMINDER_HOURS:
+        raise InvalidCommunitySettings(f"Reminders come 1 to {MAX_REMINDER_HOURS} hours later.")
+    if changes.preview_hours is not None and not 0 <= changes.preview_hours <= MAX_PREVIEW_HOURS:
+        raise InvalidCommunitySettings(f"The preview comes 0 to {MAX_PREVIEW_HOURS} hours ahead.")
+    for question in (changes.commitment_question, changes.checkin_question):
+        if question is not None and not question.strip():
+            raise InvalidCommunitySettings("A question cannot be empty.")
+    if changes.commitment_question:
+        community.commitment_question = changes.commitment_question.strip()
+    if changes.checkin_question:
+        community.checkin_question = changes.checkin_question.strip()
+    for name, (weekday, hour) in when.items():
+        setattr(community, f"{name}_weekday", weekday)
+        setattr(community, f"{name}_hour", hour)
+    if changes.reminder_hours is not None:
+        community.reminder_delay_hours = changes.reminder_hours
+    if changes.preview_hours is not None:
+        community.preview_hours = changes.preview_hours
+    if changes.digest_when_quiet is not None:
+        community.digest_when_quiet = changes.digest_when_quiet
+    if changes.loop_paused is not None:
+        community.loop_paused = changes.loop_paused
     return community
 
 

@@ -25,6 +25,7 @@ from .models import (
     Thread,
 )
 from .rounds import participants, streaks
+from .uow import UnitOfWork
 
 EXCERPT_CHARS = 320
 POSTS_PER_THREAD = 4
@@ -87,8 +88,9 @@ class DigestContent:
         return not self.threads and self.round is None and not self.joined
 
 
-def start_digest(session: Session, community: Community, week: str, now: datetime) -> DigestRun:
+def start_digest(uow: UnitOfWork, community: Community, week: str) -> DigestRun:
     """This week's digest record; its period starts where the last sent one ended."""
+    session, now = uow.session, uow.now
     found = session.scalar(
         select(DigestRun).where(DigestRun.community_id == community.id, DigestRun.week == week)
     )
@@ -254,12 +256,11 @@ def _round_summary(session: Session, community: Community, rnd: Round) -> RoundS
     )
 
 
-def build_digest(
-    session: Session, community: Community, run: DigestRun, now: datetime
-) -> DigestContent:
+def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> DigestContent:
     """Everything the digest shows, computed once per community and week."""
+    session = uow.session
     tz = ZoneInfo(community.timezone)
-    end = run.period_end or now
+    end = run.period_end or uow.now
     threads, post_count = _threads(session, community, run.period_start, end, tz)
     rnd = report_round(session, community, run)
     if rnd is not None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, bounces, digests, members, names, outbox, rounds, threads
+from . import attachments, bounces, digests, members, outbox, rounds, threads
 from .addresses import (
     Recipient,
     RecipientKind,
@@ -27,6 +26,7 @@ from .addresses import (
     verify_reply_token,
 )
 from .checkins import classify_checkin
+from .drafts import PostDraft
 from .errors import InvalidLink
 from .incoming import IncomingMail, MailKind
 from .models import (
@@ -44,6 +44,7 @@ from .models import (
     Thread,
 )
 from .pauses import parse_pause_request
+from .uow import UnitOfWork
 
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # KITH_ATTACHMENT_MAX_BYTES' default
 
@@ -58,24 +59,36 @@ class Filed:
 
 @dataclass(frozen=True)
 class Context:
-    session: Session
+    uow: UnitOfWork
     inbound: InboundMessage
     mail: IncomingMail
     secret: str
-    domain: str
-    now: datetime
     operator_address: str = ""
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
 
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    @property
+    def now(self) -> datetime:
+        return self.uow.now
+
+    @property
+    def domain(self) -> str:
+        return self.uow.domain
+
+    @property
+    def draft(self) -> PostDraft:
+        return PostDraft.from_mail(self.mail)
+
 
 def file_message(
-    session: Session,
+    uow: UnitOfWork,
     inbound: InboundMessage,
     mail: IncomingMail,
     *,
     secret: str,
-    domain: str,
-    now: datetime,
     operator_address: str = "",
     attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES,
 ) -> Filed:
@@ -84,10 +97,8 @@ def file_message(
     `operator_address` receives what was sent to postmaster@ and abuse@ (kept in the
     database only when empty).
     """
-    ctx = Context(
-        session, inbound, mail, secret, domain, now, operator_address, attachment_max_bytes
-    )
-    recipients = [r for r in (parse_recipient(a, domain) for a in inbound.rcpt_tos) if r]
+    ctx = Context(uow, inbound, mail, secret, operator_address, attachment_max_bytes)
+    recipients = [r for r in (parse_recipient(a, uow.domain) for a in inbound.rcpt_tos) if r]
     operator = [r for r in recipients if r.kind == RecipientKind.OPERATOR]
     if operator:
         # The operator reads everything sent to them, automated mail included.
@@ -193,24 +204,11 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
         return hold(ctx, community, recipient, thread, hold_reason)
 
     post = publish(
-        ctx.session,
-        community,
-        mail_fields(ctx.mail),
-        thread=thread,
-        author=sender,
-        inbound_id=ctx.inbound.id,
-        now=ctx.now,
-        domain=ctx.domain,
+        ctx.uow, community, ctx.draft, thread=thread, author=sender, inbound_id=ctx.inbound.id
     )
     if sender is not None:
         attachments.tell_sender(
-            ctx.session,
-            post,
-            sender,
-            mail_fields(ctx.mail)["attachments"],
-            limit=ctx.attachment_max_bytes,
-            now=ctx.now,
-            domain=ctx.domain,
+            ctx.uow, post, sender, ctx.mail.attachments, limit=ctx.attachment_max_bytes
         )
     return Filed(InboundStatus.PROCESSED, f"posted #{post.id} in thread #{post.thread_id}")
 
@@ -269,59 +267,36 @@ def _filed_before(ctx: Context, community: Community) -> int | None:
 _POST_KINDS = (RecipientKind.LIST, RecipientKind.REPLY)
 
 
-def mail_fields(mail: IncomingMail) -> dict[str, Any]:
-    """The parts of a parsed message a post is made of (JSON-safe, kept on holds)."""
-    return {
-        "subject": mail.subject,
-        "from_name": names.limit_name(mail.from_name),
-        "from_address": mail.from_address,
-        "reply": mail.reply,
-        "full_text": mail.full_text,
-        "message_id": mail.message_id,
-        "in_reply_to": mail.in_reply_to,
-        "references": list(mail.references),
-        "attachments": [
-            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
-            for a in mail.attachments
-        ],
-    }
-
-
 def publish(
-    session: Session,
+    uow: UnitOfWork,
     community: Community,
-    fields: dict[str, Any],
+    draft: PostDraft,
     *,
     thread: Thread | None,
     author: Member | None,
     inbound_id: int | None,
-    now: datetime,
-    domain: str,
 ) -> Post:
     """Post into the thread the reply address, In-Reply-To or References name, else a
     new one; then queue a copy for every each-post reader."""
     if thread is None:
-        refs = [fields.get("in_reply_to"), *reversed(fields.get("references") or [])]
-        earlier = threads.find_thread(session, community, [r for r in refs if r])
+        refs = [draft.in_reply_to, *reversed(draft.references)]
+        earlier = threads.find_thread(uow.session, community, [r for r in refs if r])
         thread = earlier.thread if earlier else None
     if thread is None:
-        thread = threads.start_thread(session, community, fields.get("subject") or "", author, now)
-    text = fields.get("reply") or fields.get("full_text") or ""
+        thread = threads.start_thread(uow, community, draft.subject, author)
     post = threads.add_post(
-        session,
+        uow,
         thread,
         author=author,
-        author_name=(author.display_name if author else "") or fields.get("from_name") or "",
-        author_address=fields.get("from_address") or "",
-        body=text.strip() or "(no text)",
-        full_text=fields.get("full_text") or "",
-        message_id=fields.get("message_id"),
-        in_reply_to=fields.get("in_reply_to"),
+        author_name=(author.display_name if author else "") or draft.from_name,
+        author_address=draft.from_address,
+        body=draft.text or "(no text)",
+        full_text=draft.full_text,
+        message_id=draft.message_id,
+        in_reply_to=draft.in_reply_to,
         inbound_id=inbound_id,
-        now=now,
-        domain=domain,
     )
-    threads.fan_out(session, post, now=now, domain=domain)
+    threads.fan_out(uow, post)
     return post
 
 
@@ -343,7 +318,7 @@ def hold(
             community_id=community.id,
             recipient=recipient.slug,
             reason=reason,
-            mail=mail_fields(ctx.mail),
+            mail=ctx.draft.to_json(),
             thread_id=thread.id if thread else None,
             status=HoldStatus.WAITING,
             created_at=ctx.now,
@@ -351,28 +326,25 @@ def hold(
         ctx.session.add(held)
         ctx.session.flush()
     outbox.queue_mail(
-        ctx.session,
+        ctx.uow,
         purpose=outbox.Purpose.HELD_NOTICE,
         subject=f"held:{held.id}",
         recipient=community.host_address,
-        domain=ctx.domain,
-        now=ctx.now,
         community_id=community.id,
         context={"held_id": held.id},
     )
     return Filed(InboundStatus.HELD, f"held for the host: {reason}")
 
 
-def decide_held(
-    session: Session, held: HeldMessage, *, approve: bool, now: datetime, domain: str
-) -> Post | None:
+def decide_held(uow: UnitOfWork, held: HeldMessage, *, approve: bool) -> Post | None:
     """The host approves (publish; the sender does not become a member) or discards.
 
     Deciding twice changes nothing. Returns the post when one was published.
     """
+    session = uow.session
     if held.status != HoldStatus.WAITING:
         return None
-    held.decided_at = now
+    held.decided_at = uow.now
     inbound = session.get(InboundMessage, held.inbound_id)
     post = None
     if approve:
@@ -380,14 +352,12 @@ def decide_held(
         assert community is not None
         thread = session.get(Thread, held.thread_id) if held.thread_id else None
         post = publish(
-            session,
+            uow,
             community,
-            held.mail,
+            PostDraft.from_json(held.mail),
             thread=thread,
             author=None,
             inbound_id=held.inbound_id,
-            now=now,
-            domain=domain,
         )
         held.status, held.post_id = HoldStatus.APPROVED, post.id
     else:
@@ -406,12 +376,10 @@ def _forward_to_operator(ctx: Context) -> Filed:
     if not ctx.operator_address:
         return Filed(InboundStatus.PROCESSED, "kept for the operator (no operator address set)")
     outbox.queue_mail(
-        ctx.session,
+        ctx.uow,
         purpose=outbox.Purpose.OPERATOR_FORWARD,
         subject=f"inbound:{ctx.inbound.id}",
         recipient=ctx.operator_address,
-        domain=ctx.domain,
-        now=ctx.now,
         context={"inbound_id": ctx.inbound.id},
     )
     return Filed(InboundStatus.PROCESSED, "forwarded to the operator")
@@ -419,14 +387,12 @@ def _forward_to_operator(ctx: Context) -> Filed:
 
 def _forward_to_host(ctx: Context, community: Community) -> Filed:
     outbox.queue_mail(
-        ctx.session,
+        ctx.uow,
         purpose=outbox.Purpose.HOST_FORWARD,
         subject=f"inbound:{ctx.inbound.id}",
         recipient=community.host_address,
-        domain=ctx.domain,
-        now=ctx.now,
         community_id=community.id,
-        context={"inbound_id": ctx.inbound.id, **mail_fields(ctx.mail)},
+        context={"inbound_id": ctx.inbound.id, "draft": ctx.draft.to_json()},
     )
     return Filed(InboundStatus.PROCESSED, "forwarded to the host")
 
@@ -440,9 +406,7 @@ def _file_bounce(ctx: Context, recipients: list[Recipient]) -> Filed:
     disabled = [
         m.address
         for m in members
-        if bounces.record_bounce(
-            ctx.session, m, permanent=ctx.mail.bounce_permanent, now=ctx.now, domain=ctx.domain
-        )
+        if bounces.record_bounce(ctx.uow, m, permanent=ctx.mail.bounce_permanent)
     ]
     kind = "hard" if ctx.mail.bounce_permanent else "soft"
     note = f"{kind} bounce for {', '.join(m.address for m in members)}"
@@ -475,10 +439,10 @@ def _file_round_reply(
             f"{member.address} paused until {pause_request.until.isoformat()}",
         )
     if token.kind == TokenKind.COMMITMENT:
-        rounds.record_commitment(ctx.session, rnd, member, text, ctx.now)
+        rounds.record_commitment(ctx.uow, rnd, member, text)
         return Filed(InboundStatus.PROCESSED, f"commitment from {member.address}")
     answer = classify_checkin(text)
-    rounds.record_checkin(ctx.session, rnd, member, answer, ctx.now)
+    rounds.record_checkin(ctx.uow, rnd, member, answer)
     return Filed(InboundStatus.PROCESSED, f"check-in from {member.address}: {answer.result}")
 
 
@@ -511,7 +475,7 @@ def _file_unsubscribe(ctx: Context, community: Community, token: ReplyToken) -> 
         or not sender_matches(member.address, ctx.mail.from_address)
     ):
         return Filed(InboundStatus.DISCARDED, "unsubscribe request not from its member")
-    left = members.unsubscribe(ctx.session, member, now=ctx.now, domain=ctx.domain)
+    left = members.unsubscribe(ctx.uow, member)
     return Filed(
         InboundStatus.PROCESSED,
         f"{member.address} unsubscribed by mail" if left else f"{member.address} had already left",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .models import Community, DigestRun, DigestStatus, Round, RoundStatus
 from .schedule import Due, Unit, due_units, shift_week, week_of
+from .uow import UnitOfWork
 
 
 def done_units(rnd: Round | None, run: DigestRun | None, week: str) -> set[tuple[Unit, str]]:
@@ -31,8 +31,9 @@ def done_units(rnd: Round | None, run: DigestRun | None, week: str) -> set[tuple
     return done
 
 
-def find_due(session: Session, now: datetime, grace: timedelta) -> list[Due]:
-    """Every unit of work due now, across all communities."""
+def find_due(uow: UnitOfWork, grace: timedelta) -> list[Due]:
+    """Everything due now in the weekly rhythm, across all communities."""
+    session, now = uow.session, uow.now
     communities = list(session.scalars(select(Community)))
     weeks = {c.id: week_of(now, c.timezone) for c in communities}
     wanted = {w for w in weeks.values()} | {shift_week(w, -1) for w in weeks.values()}

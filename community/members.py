@@ -1,12 +1,12 @@
 """Membership: double opt-in signup, seats and the waitlist, approval, leaving, preferences.
 
-Every function takes the session first, may flush, and never commits. Mail is queued
-in the outbound ledger (outbox.queue_mail); the caller commits and dispatches it.
+Use cases take the unit of work first, may flush, and never commit. Mail is queued in
+the outbound ledger (outbox.queue_mail); the unit dispatches it once it commits.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from .errors import CommunityError, InvalidLink, UnknownMember
 from .models import (
     Community,
     DeliveryMode,
+    DeliveryStatus,
     JoinPolicy,
     Member,
     MemberStatus,
@@ -26,17 +27,16 @@ from .models import (
 )
 from .outbox import Purpose
 from .tokens import LinkPurpose, Signer
+from .uow import UnitOfWork
 
 MAX_NAME_LENGTH = names.MAX_NAME_LENGTH
 # How long the approve / decline links mailed to a host stay valid.
 HOST_DECISION_DAYS = 14
 MAX_PAUSE = timedelta(days=366)
-LEFT = (MemberStatus.UNSUBSCRIBED, MemberStatus.REMOVED)
+LEFT = (MemberStatus.UNSUBSCRIBED, MemberStatus.REMOVED, MemberStatus.DECLINED)
 # Statuses of people who are in, or in line to be in, the community.
 ADMITTED_OR_QUEUED = (
     MemberStatus.ACTIVE,
-    MemberStatus.PAUSED,
-    MemberStatus.BOUNCING,
     MemberStatus.WAITLISTED,
     MemberStatus.AWAITING_APPROVAL,
 )
@@ -79,13 +79,11 @@ def list_members(
 
 
 def request_join(
-    session: Session,
+    uow: UnitOfWork,
     community: Community,
     raw_address: str,
     *,
     display_name: str = "",
-    now: datetime,
-    domain: str,
     mails_per_hour: int,
 ) -> Member | None:
     """Handle a join request. The caller's response must not depend on the result.
@@ -93,10 +91,12 @@ def request_join(
     Newcomers and leavers who come back get a confirmation mail; people already in
     (or in line) get a reminder of how to manage their membership instead, so the
     form cannot be used to learn who is a member. Mails to one address are capped
-    per hour, which makes re-submitting harmless. People the host removed get nothing.
+    per hour, which makes re-submitting harmless. People the host removed or declined
+    get nothing.
 
     Raises InvalidAddress or CommunityError (bad name) before anything is stored.
     """
+    session, now = uow.session, uow.now
     address = normalise_address(raw_address)
     name = clean_display_name(display_name)
     member = find_member(session, community, address)
@@ -106,6 +106,7 @@ def request_join(
             address=address,
             display_name=name,
             status=MemberStatus.PENDING,
+            delivery_status=DeliveryStatus.ENABLED,
             delivery_mode=DeliveryMode.EACH_POST,
             role=Role.MEMBER,
             created_at=now,
@@ -115,10 +116,11 @@ def request_join(
             link_version=0,
         )
         session.add(member)
-    elif member.status == MemberStatus.REMOVED:
+    elif member.status in (MemberStatus.REMOVED, MemberStatus.DECLINED):
         return None
     elif member.status == MemberStatus.UNSUBSCRIBED:
         member.status = MemberStatus.PENDING
+        member.delivery_status = DeliveryStatus.ENABLED
         member.confirmed_at = member.activated_at = member.waitlisted_at = None
         revoke_links(member)  # links from the earlier membership must not act now
 
@@ -129,9 +131,7 @@ def request_join(
     session.flush()
 
     purpose = (
-        Purpose.CONFIRM_SIGNUP
-        if member.status == MemberStatus.PENDING
-        else (Purpose.ALREADY_MEMBER)
+        Purpose.CONFIRM_SIGNUP if member.status == MemberStatus.PENDING else Purpose.ALREADY_MEMBER
     )
     recent = outbox.count_recent(
         session,
@@ -140,7 +140,7 @@ def request_join(
         since=now - timedelta(hours=1),
     )
     if recent < mails_per_hour:
-        _queue(session, member, purpose, f"request:{member.join_requests}", now, domain)
+        _queue(uow, member, purpose, f"request:{member.join_requests}")
     return member
 
 
@@ -187,7 +187,7 @@ def link_payload(member: Member, **extra: str) -> dict[str, object]:
     return {"m": member.id, "v": member.link_version, **extra}
 
 
-def confirm_signup(session: Session, member: Member, *, now: datetime, domain: str) -> Member:
+def confirm_signup(uow: UnitOfWork, member: Member) -> Member:
     """The member clicked their confirmation link. Clicking again changes nothing.
 
     Open communities admit at once (or waitlist when full); approval communities ask
@@ -195,68 +195,59 @@ def confirm_signup(session: Session, member: Member, *, now: datetime, domain: s
     """
     if member.status != MemberStatus.PENDING:
         return member
-    member.confirmed_at = now
+    member.confirmed_at = uow.now
     community = member.community
     if community.join_policy == JoinPolicy.APPROVAL:
         member.status = MemberStatus.AWAITING_APPROVAL
         _queue(
-            session,
+            uow,
             member,
             Purpose.APPROVAL_REQUEST,
             f"request:{member.join_requests}",
-            now,
-            domain,
             recipient=community.host_address,
         )
         return member
-    _admit(session, member, now=now, domain=domain)
+    _admit(uow, member)
     return member
 
 
-def decide_approval(
-    session: Session, member: Member, *, approve: bool, now: datetime, domain: str
-) -> Member:
+def decide_approval(uow: UnitOfWork, member: Member, *, approve: bool) -> Member:
     """The host approved or declined a request. Deciding twice changes nothing."""
     if member.status != MemberStatus.AWAITING_APPROVAL:
         return member
     if approve:
-        _admit(session, member, now=now, domain=domain)
+        _admit(uow, member)
     else:
-        member.status = MemberStatus.REMOVED
-        member.left_at = now
-        _queue(
-            session, member, Purpose.JOIN_DECLINED, f"request:{member.join_requests}", now, domain
-        )
+        member.status = MemberStatus.DECLINED
+        member.left_at = uow.now
+        _queue(uow, member, Purpose.JOIN_DECLINED, f"request:{member.join_requests}")
     return member
 
 
 def add_member(
-    session: Session,
-    community: Community,
-    raw_address: str,
-    *,
-    display_name: str = "",
-    now: datetime,
-    domain: str,
+    uow: UnitOfWork, community: Community, raw_address: str, *, display_name: str = ""
 ) -> Member:
     """A host adds someone who already agreed to join: no confirmation step."""
+    session, now = uow.session, uow.now
     address = normalise_address(raw_address)
     name = clean_display_name(display_name)
     member = find_member(session, community, address)
     if member is not None and member.status in ADMITTED_OR_QUEUED:
         if member.status == MemberStatus.AWAITING_APPROVAL:
-            _admit(session, member, now=now, domain=domain)
-        elif member.status == MemberStatus.BOUNCING:
+            _admit(uow, member)
+        elif member.delivery_status == DeliveryStatus.BOUNCING:
             clear_bounces(member)  # the host says their mailbox works again
         return member
     if member is not None and member.status in LEFT:
         revoke_links(member)  # a fresh membership: links from the earlier one must not act
+        member.delivery_status = DeliveryStatus.ENABLED
     if member is None:
         member = Member(
             community_id=community.id,
             address=address,
             role=Role.MEMBER,
             delivery_mode=DeliveryMode.EACH_POST,
+            delivery_status=DeliveryStatus.ENABLED,
             created_at=now,
             join_requests=0,
             bounce_score=0,
@@ -269,23 +260,23 @@ def add_member(
     member.requested_at = member.confirmed_at = now
     member.left_at = None
     session.flush()
-    _admit(session, member, now=now, domain=domain)
+    _admit(uow, member)
     return member
 
 
-def _admit(session: Session, member: Member, *, now: datetime, domain: str) -> None:
+def _admit(uow: UnitOfWork, member: Member) -> None:
     """Give the member a seat, or a place at the end of the waitlist."""
-    community = _lock_community(session, member.community_id)
-    if seats_left(session, community) > 0:
+    community = _lock_community(uow.session, member.community_id)
+    if seats_left(uow.session, community) > 0:
         member.status = MemberStatus.ACTIVE
-        member.activated_at = now
+        member.activated_at = uow.now
         member.waitlisted_at = None
-        _queue(session, member, Purpose.WELCOME, f"join:{member.join_requests}", now, domain)
+        _queue(uow, member, Purpose.WELCOME, f"join:{member.join_requests}")
     else:
         member.status = MemberStatus.WAITLISTED
-        member.waitlisted_at = now
-        _queue(session, member, Purpose.WAITLISTED, f"join:{member.join_requests}", now, domain)
-    session.flush()
+        member.waitlisted_at = uow.now
+        _queue(uow, member, Purpose.WAITLISTED, f"join:{member.join_requests}")
+    uow.session.flush()
 
 
 def _lock_community(session: Session, community_id: int) -> Community:
@@ -301,39 +292,38 @@ def _lock_community(session: Session, community_id: int) -> Community:
 # -- leaving ----------------------------------------------------------------
 
 
-def unsubscribe(session: Session, member: Member, *, now: datetime, domain: str) -> bool:
+def unsubscribe(uow: UnitOfWork, member: Member) -> bool:
     """The member leaves. Returns False when they had already left."""
-    if member.status in (MemberStatus.UNSUBSCRIBED, MemberStatus.REMOVED):
+    if member.status in LEFT:
         return False
-    _leave(session, member, MemberStatus.UNSUBSCRIBED, now=now, domain=domain)
+    _leave(uow, member, MemberStatus.UNSUBSCRIBED)
     return True
 
 
-def remove_member(session: Session, member: Member, *, now: datetime, domain: str) -> None:
+def remove_member(uow: UnitOfWork, member: Member) -> None:
     """The host removes a member; their seat goes to the head of the waitlist."""
     if member.role == Role.HOST:
         raise CommunityError("The host cannot be removed from their own community.")
     if member.status != MemberStatus.REMOVED:
-        _leave(session, member, MemberStatus.REMOVED, now=now, domain=domain)
+        _leave(uow, member, MemberStatus.REMOVED)
 
 
-def _leave(
-    session: Session, member: Member, status: MemberStatus, *, now: datetime, domain: str
-) -> None:
+def _leave(uow: UnitOfWork, member: Member, status: MemberStatus) -> None:
     held_seat = member.holds_seat
     member.status = status
-    member.left_at = now
+    member.left_at = uow.now
     member.paused_until = None
+    if member.delivery_status == DeliveryStatus.PAUSED:
+        member.delivery_status = DeliveryStatus.ENABLED  # a pause ends with membership
     revoke_links(member)  # nothing mailed before may act for them once they are gone
-    session.flush()
+    uow.session.flush()
     if held_seat:
-        promote_waitlist(session, member.community, now=now, domain=domain)
+        promote_waitlist(uow, member.community)
 
 
-def promote_waitlist(
-    session: Session, community: Community, *, now: datetime, domain: str
-) -> list[Member]:
+def promote_waitlist(uow: UnitOfWork, community: Community) -> list[Member]:
     """Fill free seats from the head of the waitlist, telling each person by mail."""
+    session = uow.session
     community = _lock_community(session, community.id)
     free = seats_left(session, community)
     if free <= 0:
@@ -348,80 +338,85 @@ def promote_waitlist(
     )
     for member in promoted:
         member.status = MemberStatus.ACTIVE
-        member.activated_at = now
-        _queue(session, member, Purpose.SEAT_OPENED, f"join:{member.join_requests}", now, domain)
+        member.activated_at = uow.now
+        _queue(uow, member, Purpose.SEAT_OPENED, f"join:{member.join_requests}")
     session.flush()
     return promoted
 
 
-# -- preferences ------------------------------------------------------------
+# -- preferences and delivery --------------------------------------------------------
 
 
 def update_preferences(
-    session: Session,
+    uow: UnitOfWork,
     member: Member,
     *,
     delivery_mode: DeliveryMode,
     display_name: str,
     paused_until: date | None,
-    today: date,
 ) -> Member:
     """Apply the preferences form. Pausing keeps the seat but stops all mail.
 
     Raises CommunityError for a pause date in the past or more than a year ahead.
     """
+    today = uow.now.date()
     if paused_until is not None and not today < paused_until <= today + MAX_PAUSE:
         raise CommunityError("Choose a pause date after today and within a year.")
     member.delivery_mode = delivery_mode
     member.display_name = clean_display_name(display_name)
-    member.paused_until = paused_until
-    if paused_until and member.status == MemberStatus.ACTIVE:
-        member.status = MemberStatus.PAUSED
-    elif paused_until is None and member.status == MemberStatus.PAUSED:
-        member.status = MemberStatus.ACTIVE
-    session.flush()
+    if paused_until is not None:
+        pause(uow.session, member, paused_until)
+    elif member.delivery_status == DeliveryStatus.PAUSED:
+        resume(member)
+    uow.session.flush()
     return member
 
 
 def pause(session: Session, member: Member, until: date) -> Member:
-    """Pause by mail ("pause until 12 April"): keep the seat, send nothing until then."""
+    """Pause by mail ("pause until 12 April") or the form: keep the seat, send nothing
+    until then. Delivery stopped for another reason stays stopped for it."""
     member.paused_until = until
-    if member.status == MemberStatus.ACTIVE:
-        member.status = MemberStatus.PAUSED
+    if member.delivery_status == DeliveryStatus.ENABLED:
+        member.delivery_status = DeliveryStatus.PAUSED
     session.flush()
     return member
 
 
-def resume_paused(session: Session, today: date) -> list[Member]:
-    """Members whose pause ended become active again."""
+def resume(member: Member) -> None:
+    """The member's pause is over (the date came, or they ended it)."""
+    member.paused_until = None
+    if member.delivery_status == DeliveryStatus.PAUSED:
+        member.delivery_status = DeliveryStatus.ENABLED
+
+
+def resume_paused(uow: UnitOfWork) -> list[Member]:
+    """Members whose pause ended get mail again."""
     members = list(
-        session.scalars(
-            select(Member).where(Member.status == MemberStatus.PAUSED, Member.paused_until <= today)
+        uow.session.scalars(
+            select(Member).where(
+                Member.delivery_status == DeliveryStatus.PAUSED,
+                Member.paused_until <= uow.now.date(),
+            )
         )
     )
     for member in members:
-        member.status = MemberStatus.ACTIVE
-        member.paused_until = None
-    session.flush()
+        resume(member)
+    uow.session.flush()
     return members
 
 
 def _queue(
-    session: Session,
+    uow: UnitOfWork,
     member: Member,
-    purpose: str,
+    purpose: Purpose,
     occasion: str,
-    now: datetime,
-    domain: str,
     recipient: str | None = None,
 ) -> None:
     outbox.queue_mail(
-        session,
+        uow,
         purpose=purpose,
         subject=f"member:{member.id}:{occasion}",
         recipient=recipient or member.address,
-        domain=domain,
-        now=now,
         community_id=member.community_id,
         member_id=member.id,
     )

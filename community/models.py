@@ -57,18 +57,32 @@ class JoinPolicy(enum.StrEnum):
 
 
 class MemberStatus(enum.StrEnum):
+    """Where someone stands with the community: asked, waiting, in, or gone."""
+
     PENDING = "pending"  # asked to join, has not clicked the confirmation link
     AWAITING_APPROVAL = "awaiting_approval"  # confirmed; the host has to approve
-    ACTIVE = "active"
+    ACTIVE = "active"  # a member, holding a seat (whether or not mail reaches them)
     WAITLISTED = "waitlisted"  # confirmed, community full; first come, first served
-    PAUSED = "paused"  # holds a seat, receives nothing until paused_until
     UNSUBSCRIBED = "unsubscribed"  # left by their own choice
-    BOUNCING = "bouncing"  # holds a seat; delivery stopped by bounces
-    REMOVED = "removed"  # removed or declined by the host
+    REMOVED = "removed"  # removed by the host
+    DECLINED = "declined"  # the host turned the request down
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Whether mail reaches an active member now, and if not, who stopped it.
+
+    Apart from membership (after Mailman's DeliveryStatus): a paused member whose old
+    mail bounces stays paused, and clearing bounces never ends a pause.
+    """
+
+    ENABLED = "enabled"
+    PAUSED = "paused"  # by the member, until paused_until
+    BOUNCING = "bouncing"  # by bounces, or an address our relay cannot send to
+    DISABLED = "disabled"  # by the host
 
 
 # Statuses that occupy one of the community's seats.
-SEAT_HOLDING = (MemberStatus.ACTIVE, MemberStatus.PAUSED, MemberStatus.BOUNCING)
+SEAT_HOLDING = (MemberStatus.ACTIVE,)
 
 
 class DeliveryMode(enum.StrEnum):
@@ -167,6 +181,9 @@ class Member(Base):
     address: Mapped[str] = mapped_column(String(320))  # normalised, see addresses.py
     display_name: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    delivery_status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.ENABLED, server_default="enabled"
+    )
     delivery_mode: Mapped[DeliveryMode] = mapped_column(
         _enum(DeliveryMode), default=DeliveryMode.EACH_POST
     )
@@ -189,6 +206,11 @@ class Member(Base):
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_HOLDING
+
+    @property
+    def gets_mail(self) -> bool:
+        """An active member whose delivery nobody stopped."""
+        return self.status == MemberStatus.ACTIVE and self.delivery_status == DeliveryStatus.ENABLED
 
     @property
     def name_or_address(self) -> str:

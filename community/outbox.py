@@ -1,8 +1,9 @@
 """The outbound ledger: what must be sent, what was sent, and what failed.
 
-Domain code calls `queue_mail`; the entry point commits and then hands the new rows to
-a delivery job (see `new_rows`). Delivery claims a row with a lease, so two workers
-never send the same row, and a worker that died leaves a lease that simply runs out.
+Domain code calls `queue_mail` with its unit of work; the unit hands the new rows to
+delivery once it has committed (see community/uow.py). Delivery claims a row with a
+lease, so two workers never send the same row, and a worker that died leaves a lease
+that simply runs out.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import OutboundMessage, SendStatus
+from .uow import UnitOfWork
 
-_NEW_ROWS = "kith.outbox.new_rows"
 # Waits after the 1st, 2nd, ... transient failure.
 BACKOFF = (
     timedelta(minutes=1),
@@ -40,13 +41,11 @@ def make_message_id(domain: str) -> str:
 
 
 def queue_mail(
-    session: Session,
+    uow: UnitOfWork,
     *,
     purpose: str,
     subject: str,
     recipient: str,
-    domain: str,
-    now: datetime,
     community_id: int | None = None,
     member_id: int | None = None,
     context: dict[str, Any] | None = None,
@@ -56,11 +55,12 @@ def queue_mail(
     `subject` names what the mail is about ("member:7:request:2"); together with the
     purpose and the recipient it is the row's unique key.
     """
+    session = uow.session
     key = (purpose, subject, recipient)
     existing = _find(session, *key)
     if existing is not None:
         return existing
-    row = _new_row(purpose, subject, recipient, member_id, community_id, context, domain, now)
+    row = _new_row(uow, purpose, subject, recipient, member_id, community_id, context)
     try:
         with session.begin_nested():
             session.add(row)
@@ -69,23 +69,27 @@ def queue_mail(
         found = _find(session, *key)
         assert found is not None
         return found
-    session.info.setdefault(_NEW_ROWS, []).append(row)
+    uow.queue([row])
     return row
 
 
 def queue_many(
-    session: Session,
+    uow: UnitOfWork,
     *,
     purpose: str,
     subject: str,
     recipients: list[tuple[str, int | None]],
-    domain: str,
-    now: datetime,
     community_id: int | None = None,
     context: dict[str, Any] | None = None,
+    dispatch: bool = True,
 ) -> list[OutboundMessage]:
     """`queue_mail` for many (recipient, member id) pairs about one subject, in one
-    query and one flush: the bulk digest path queues tens of thousands of rows."""
+    query and one flush: the bulk digest path queues tens of thousands of rows.
+
+    `dispatch=False` leaves the new rows out of the unit's dispatch, for a caller
+    that sends them itself (the digest job does).
+    """
+    session = uow.session
     existing = {
         row.recipient: row
         for row in session.scalars(
@@ -95,7 +99,7 @@ def queue_many(
         )
     }
     fresh = [
-        _new_row(purpose, subject, recipient, member_id, community_id, context, domain, now)
+        _new_row(uow, purpose, subject, recipient, member_id, community_id, context)
         for recipient, member_id in recipients
         if recipient not in existing
     ]
@@ -107,32 +111,30 @@ def queue_many(
             # Someone queued some of these concurrently: fall back to one by one.
             return [
                 queue_mail(
-                    session,
+                    uow,
                     purpose=purpose,
                     subject=subject,
                     recipient=r,
-                    domain=domain,
-                    now=now,
                     community_id=community_id,
                     member_id=m,
                     context=context,
                 )
                 for r, m in recipients
             ]
-        session.info.setdefault(_NEW_ROWS, []).extend(fresh)
+        if dispatch:
+            uow.queue(fresh)
     by_recipient = {**existing, **{row.recipient: row for row in fresh}}
     return [by_recipient[r] for r, _ in recipients]
 
 
 def _new_row(
+    uow: UnitOfWork,
     purpose: str,
     subject: str,
     recipient: str,
     member_id: int | None,
     community_id: int | None,
     context: dict[str, Any] | None,
-    domain: str,
-    now: datetime,
 ) -> OutboundMessage:
     return OutboundMessage(
         purpose=purpose,
@@ -141,12 +143,12 @@ def _new_row(
         community_id=community_id,
         member_id=member_id,
         context=context or {},
-        message_id=make_message_id(domain),
+        message_id=make_message_id(uow.domain),
         status=SendStatus.PENDING,
         attempts=0,
         last_reply="",
-        created_at=now,
-        next_attempt_at=now,
+        created_at=uow.now,
+        next_attempt_at=uow.now,
     )
 
 
@@ -158,15 +160,6 @@ def _find(session: Session, purpose: str, subject: str, recipient: str) -> Outbo
             OutboundMessage.recipient == recipient,
         )
     )
-
-
-def new_rows(session: Session) -> list[OutboundMessage]:
-    """Rows queued in this session so far; the entry point enqueues them after commit."""
-    return list(session.info.get(_NEW_ROWS, []))
-
-
-def forget_new_rows(session: Session) -> None:
-    session.info.pop(_NEW_ROWS, None)
 
 
 def count_recent(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from .models import (
     Commitment,
     Community,
     DeliveryMode,
+    DeliveryStatus,
     Member,
     MemberStatus,
     Round,
@@ -24,6 +24,7 @@ from .models import (
 from .outbox import Purpose
 from .schedule import Unit
 from .threads import clean_text
+from .uow import UnitOfWork
 
 MAX_COMMITMENT_CHARS = 2000
 
@@ -34,8 +35,9 @@ def get_round(session: Session, community: Community, week: str) -> Round | None
     )
 
 
-def open_round(session: Session, community: Community, week: str, now: datetime) -> Round:
+def open_round(uow: UnitOfWork, community: Community, week: str) -> Round:
     """This week's round, created with the community's current questions if new."""
+    session = uow.session
     found = get_round(session, community, week)
     if found is not None:
         return found
@@ -45,7 +47,7 @@ def open_round(session: Session, community: Community, week: str, now: datetime)
         status=RoundStatus.OPEN,
         commitment_question=community.commitment_question,
         checkin_question=community.checkin_question,
-        created_at=now,
+        created_at=uow.now,
     )
     try:
         with session.begin_nested():
@@ -58,11 +60,11 @@ def open_round(session: Session, community: Community, week: str, now: datetime)
     return new
 
 
-def skip_week(session: Session, community: Community, week: str, now: datetime) -> Round:
+def skip_week(uow: UnitOfWork, community: Community, week: str) -> Round:
     """The host skips this week's loop: no prompt, no check-in (the digest still goes)."""
-    found = open_round(session, community, week, now)
+    found = open_round(uow, community, week)
     found.status = RoundStatus.SKIPPED
-    session.flush()
+    uow.session.flush()
     return found
 
 
@@ -74,6 +76,7 @@ def participants(session: Session, community: Community) -> list[Member]:
             .where(
                 Member.community_id == community.id,
                 Member.status == MemberStatus.ACTIVE,
+                Member.delivery_status == DeliveryStatus.ENABLED,
                 Member.delivery_mode != DeliveryMode.NONE,
             )
             .order_by(Member.id)
@@ -122,9 +125,7 @@ STEPS: dict[Unit, Step] = {
 }
 
 
-def run_step(
-    session: Session, community: Community, rnd: Round, step: Unit, now: datetime, domain: str
-) -> int:
+def run_step(uow: UnitOfWork, community: Community, rnd: Round, step: Unit) -> int:
     """Queue one step's mail for everyone it concerns and record that it ran.
 
     Safe to run twice: the ledger holds one row per purpose, member and round, so
@@ -133,30 +134,27 @@ def run_step(
     if rnd.status == RoundStatus.SKIPPED:
         return 0
     spec = STEPS[step]
-    commitments = commitments_by_member(session, rnd)
-    chosen = [m for m in participants(session, community) if spec.wants(m, commitments)]
+    commitments = commitments_by_member(uow.session, rnd)
+    chosen = [m for m in participants(uow.session, community) if spec.wants(m, commitments)]
     for member in chosen:
         outbox.queue_mail(
-            session,
+            uow,
             purpose=spec.purpose,
             subject=f"round:{rnd.id}",
             recipient=member.address,
-            domain=domain,
-            now=now,
             community_id=rnd.community_id,
             member_id=member.id,
             context={"round_id": rnd.id},
         )
     if getattr(rnd, spec.stamp) is None:
-        setattr(rnd, spec.stamp, now)
-    session.flush()
+        setattr(rnd, spec.stamp, uow.now)
+    uow.session.flush()
     return len(chosen)
 
 
-def record_commitment(
-    session: Session, rnd: Round, member: Member, text: str, now: datetime
-) -> Commitment:
+def record_commitment(uow: UnitOfWork, rnd: Round, member: Member, text: str) -> Commitment:
     """A reply to the prompt is the commitment; a later reply amends it."""
+    session, now = uow.session, uow.now
     text = clean_text(text, MAX_COMMITMENT_CHARS)
     found = commitment_of(session, rnd, member)
     if found is None:
@@ -176,9 +174,10 @@ def record_commitment(
 
 
 def record_checkin(
-    session: Session, rnd: Round, member: Member, answer: CheckinAnswer, now: datetime
+    uow: UnitOfWork, rnd: Round, member: Member, answer: CheckinAnswer
 ) -> Commitment:
     """Done / partly / not done, plus their reflection. A later answer replaces it."""
+    session, now = uow.session, uow.now
     found = commitment_of(session, rnd, member)
     if found is None:  # answered without committing by mail first: keep what they said
         found = Commitment(

@@ -8,11 +8,13 @@ community's timezone, so "Monday 08:00" stays 08:00 across daylight-saving chang
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .errors import InvalidCommunitySettings
 from .models import Community
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -42,6 +44,21 @@ class Due:
     unit: Unit
     week: str
     at: datetime  # UTC
+
+
+_WEEKLY_TIME = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+(\d{1,2})(?::00)?$", re.I)
+
+
+def parse_weekly_time(text: str) -> tuple[int, int]:
+    """ "mon 08:00" -> (0, 8). Hours only: the schedule runs on the hour.
+
+    Raises InvalidCommunitySettings with a hint for anything else.
+    """
+    match = _WEEKLY_TIME.match(text.strip())
+    if not match or int(match.group(2)) > 23:
+        raise InvalidCommunitySettings(f"{text!r}: use a weekday and an hour, like 'mon 08:00'")
+    day = [d[:3].lower() for d in WEEKDAYS].index(match.group(1)[:3].lower())
+    return day, int(match.group(2))
 
 
 def week_of(moment: datetime, tz: str) -> str:

@@ -172,10 +172,18 @@ class Settings:
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
 
+    @property
+    def clock_offset_file(self) -> Path:
+        return self.data_path / "clock-offset"
+
     def clock(self) -> Clock:
+        """The one clock of a process. The development offset is honoured when
+        KITH_DEV_CLOCK is set or `kith clock advance` left one in the data folder, so
+        a command typed next to `kith dev` sees the same time as its processes."""
         from .clock import Clock
 
-        return Clock(self.data_path / "clock-offset" if self.dev_clock else None)
+        offset = self.clock_offset_file
+        return Clock(offset if self.dev_clock or offset.exists() else None)
 
     def bounce_address(self) -> str:
         """Envelope sender of everything we send; bounces come back here."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
 from .models import MemberSignature
+from .uow import UnitOfWork
 
 
 def learned(session: Session, member_id: int) -> tuple[str, str]:
@@ -15,11 +14,11 @@ def learned(session: Session, member_id: int) -> tuple[str, str]:
     return (row.signature, row.tail) if row else ("", "")
 
 
-def remember(session: Session, member_id: int, signature: str, tail: str, now: datetime) -> None:
+def remember(uow: UnitOfWork, member_id: int, signature: str, tail: str) -> None:
     """Store what was learned from the member's latest message."""
-    row = session.get(MemberSignature, member_id)
+    row = uow.session.get(MemberSignature, member_id)
     if row is None:
-        row = MemberSignature(member_id=member_id, signature="", tail="", updated_at=now)
-        session.add(row)
-    row.signature, row.tail, row.updated_at = signature, tail, now
-    session.flush()
+        row = MemberSignature(member_id=member_id, signature="", tail="", updated_at=uow.now)
+        uow.session.add(row)
+    row.signature, row.tail, row.updated_at = signature, tail, uow.now
+    uow.session.flush()

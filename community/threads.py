@@ -6,13 +6,13 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import names, outbox
-from .models import Community, DeliveryMode, Member, MemberStatus, Post, Thread
+from .models import Community, DeliveryMode, DeliveryStatus, Member, MemberStatus, Post, Thread
+from .uow import UnitOfWork
 
 MAX_POST_CHARS = 100_000
 MAX_SUBJECT_CHARS = 300
@@ -89,22 +89,22 @@ def find_thread(session: Session, community: Community, message_ids: Iterable[st
 
 
 def start_thread(
-    session: Session, community: Community, subject: str, author: Member | None, now: datetime
+    uow: UnitOfWork, community: Community, subject: str, author: Member | None
 ) -> Thread:
     thread = Thread(
         community_id=community.id,
         subject=thread_subject(subject, community),
         started_by_id=author.id if author else None,
-        created_at=now,
-        last_post_at=now,
+        created_at=uow.now,
+        last_post_at=uow.now,
     )
-    session.add(thread)
-    session.flush()
+    uow.session.add(thread)
+    uow.session.flush()
     return thread
 
 
 def add_post(
-    session: Session,
+    uow: UnitOfWork,
     thread: Thread,
     *,
     author: Member | None,
@@ -115,11 +115,9 @@ def add_post(
     message_id: str | None,
     in_reply_to: str | None,
     inbound_id: int | None,
-    now: datetime,
-    domain: str,
 ) -> Post:
     """Attach a post to a thread; the text is cleaned before it is stored."""
-    list_id = make_list_message_id(domain)
+    list_id = make_list_message_id(uow.domain)
     post = Post(
         thread_id=thread.id,
         author_id=author.id if author else None,
@@ -131,21 +129,22 @@ def add_post(
         list_message_id=list_id,
         in_reply_to=in_reply_to,
         inbound_id=inbound_id,
-        created_at=now,
+        created_at=uow.now,
     )
-    session.add(post)
-    thread.last_post_at = max(thread.last_post_at, now)
-    session.flush()
+    uow.session.add(post)
+    thread.last_post_at = max(thread.last_post_at, uow.now)
+    uow.session.flush()
     return post
 
 
-def fan_out(session: Session, post: Post, *, now: datetime, domain: str) -> int:
+def fan_out(uow: UnitOfWork, post: Post) -> int:
     """Queue a copy for every active member who reads each post, except its author."""
     thread = post.thread
-    readers = session.scalars(
+    readers = uow.session.scalars(
         select(Member).where(
             Member.community_id == thread.community_id,
             Member.status == MemberStatus.ACTIVE,
+            Member.delivery_status == DeliveryStatus.ENABLED,
             Member.delivery_mode == DeliveryMode.EACH_POST,
         )
     )
@@ -154,12 +153,10 @@ def fan_out(session: Session, post: Post, *, now: datetime, domain: str) -> int:
         if reader.id == post.author_id or reader.address == post.author_address:
             continue
         row = outbox.queue_mail(
-            session,
+            uow,
             purpose=outbox.Purpose.POST,
             subject=f"post:{post.id}",
             recipient=reader.address,
-            domain=domain,
-            now=now,
             community_id=thread.community_id,
             member_id=reader.id,
             context={"post_id": post.id},
@@ -167,7 +164,7 @@ def fan_out(session: Session, post: Post, *, now: datetime, domain: str) -> int:
         # Every copy carries the post's Message-ID, so replies thread back to it.
         row.message_id = public_message_id(post)
         count += 1
-    session.flush()
+    uow.session.flush()
     return count
 
 

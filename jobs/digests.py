@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import threading
@@ -12,7 +13,7 @@ from functools import partial
 from sqlalchemy import select
 
 from community import digests, outbox
-from community.db import relaxed_durability, transaction
+from community.db import relaxed_durability
 from community.models import Community, DigestStatus, Member, OutboundMessage, Role
 from community.outbox import Purpose
 from mail.outbound.bulk import digest_copy, prepare_digest
@@ -26,10 +27,9 @@ from mail.outbound.send import (
     TransientSendError,
 )
 
-from . import queues
 from .leases import LeaseKeeper
 from .outbound import count_hard_bounce, schedule_retry, stop_undeliverable
-from .runtime import Runtime, now, runtime
+from .runtime import Runtime, runtime
 
 log = logging.getLogger(__name__)
 PIPELINE_DEPTH = 64  # copies built ahead of the one on the wire
@@ -76,7 +76,9 @@ class Sender:
             with self.rt.engine.connect() as bare, relaxed_durability(bare) as conn:
                 while (item := self._queue.get()) is not None:
                     row_id, recipient, sender, data = item
-                    handover = partial(outbox.mark_handed, conn, row_id, self.owner, now())
+                    handover = partial(
+                        outbox.mark_handed, conn, row_id, self.owner, self.rt.clock.now()
+                    )
                     try:
                         reply = transport.send_raw(data, sender, recipient, on_handover=handover)
                     except HandoverRefused:
@@ -84,7 +86,7 @@ class Sender:
                     except (TransientSendError, PermanentSendError) as exc:
                         self.failed.append((row_id, exc))
                     else:
-                        outbox.mark_sent(conn, row_id, reply, now())
+                        outbox.mark_sent(conn, row_id, reply, self.rt.clock.now())
                         self.sent += 1
                     if self.progress is not None:
                         self.progress(1)
@@ -119,7 +121,17 @@ def send_digests_with(
     return counts
 
 
-def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> str:
+class Outcome(enum.StrEnum):
+    """What one digest (or preview) job step did."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # a quiet week, or the host skipped it
+    GONE = "gone"  # the community no longer exists
+    DONE = "done"  # sent before: nothing to do
+    NO_HOST = "no host"  # a preview with nobody to send it to
+
+
+def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> Outcome:
     """Assemble and record one community's digest for one week, exactly once, and hand
     its copies to the sender.
 
@@ -128,36 +140,35 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> st
     sweeper delivers them one by one.
     """
     settings = rt.settings
-    with transaction(rt.sessions) as session:
-        community = session.get(Community, community_id)
+    with rt.units.open() as uow:
+        community = uow.session.get(Community, community_id)
         if community is None:
-            return "gone"
-        run = digests.start_digest(session, community, week, now())
+            return Outcome.GONE
+        run = digests.start_digest(uow, community, week)
         if run.status != DigestStatus.PENDING:
-            return run.status.value
-        content = digests.build_digest(session, community, run, now())
+            return Outcome(run.status.value)
+        content = digests.build_digest(uow, community, run)
         if content.quiet and not community.digest_when_quiet:
-            digests.skip(run, "quiet week", now())
-            return "skipped"
-        members = {m.id: m for m in digests.recipients(session, community)}
+            digests.skip(run, "quiet week", uow.now)
+            return Outcome.SKIPPED
+        members = {m.id: m for m in digests.recipients(uow.session, community)}
         rows = outbox.queue_many(
-            session,
+            uow,
             purpose=Purpose.DIGEST,
             subject=f"digest:{run.id}",
             recipients=[(m.address, m.id) for m in members.values()],
-            domain=settings.domain,
-            now=now(),
             community_id=community.id,
             context={"run_id": run.id},
+            dispatch=False,  # sent right here, by the sender thread
         )
-        digests.mark_sent(run, now(), len(rows))
-        outbox.forget_new_rows(session)
+        digests.mark_sent(run, uow.now, len(rows))
+        now = uow.now
 
-    batch = prepare_digest(settings, rt.signer, community, content, now())
-    with transaction(rt.sessions) as session:
-        claimed = set(outbox.claim_many(session, [r.id for r in rows], now(), sender.owner))
+    batch = prepare_digest(settings, rt.signer, community, content, now)
+    with rt.units.open() as uow:
+        claimed = set(outbox.claim_many(uow.session, [r.id for r in rows], uow.now, sender.owner))
     for row in rows:
-        if row.id in claimed:
+        if row.id in claimed and row.member_id is not None:
             try:
                 data = digest_copy(batch, row, members[row.member_id])
             except Exception as exc:  # this copy only; the batch goes on
@@ -166,58 +177,98 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> st
                 continue
             sender.put(row, data)
     log.info("digest %s for %s: %d copies queued", week, community.slug, len(claimed))
-    return "sent"
+    return Outcome.SENT
 
 
 def record_failures(rt: Runtime, failed: list[tuple[int, SendError]]) -> None:
     if not failed:
         return
-    with transaction(rt.sessions) as session:
+    with rt.units.open() as uow:
         for row_id, exc in failed:
-            row = session.get(OutboundMessage, row_id)
+            row = uow.session.get(OutboundMessage, row_id)
             assert row is not None
             if isinstance(exc, PermanentSendError):
                 outbox.record_permanent_failure(row, exc.reply)
                 if exc.about_recipient:
-                    count_hard_bounce(rt, session, row)
+                    count_hard_bounce(uow, row)
                 if isinstance(exc, SmtpUtf8Unavailable):
-                    stop_undeliverable(rt, session, row, exc.reply)
+                    stop_undeliverable(uow, row, exc.reply)
             else:
-                schedule_retry(row, exc.reply, rt.settings.send_max_attempts)
-        ids = [r.id for r in outbox.new_rows(session)]
-    queues.enqueue_delivery(rt.settings, ids)
+                schedule_retry(uow, row, exc.reply, rt.settings.send_max_attempts)
 
 
-def send_preview(community_id: int, week: str) -> str:
+def send_preview(community_id: int, week: str) -> Outcome:
     """The host's draft, some hours ahead: they may add a note or skip the week."""
-    rt = runtime()
-    with transaction(rt.sessions) as session:
+    with runtime().units.open() as uow:
+        session = uow.session
         community = session.get(Community, community_id)
         if community is None:
-            return "gone"
-        run = digests.start_digest(session, community, week, now())
+            return Outcome.GONE
+        run = digests.start_digest(uow, community, week)
         if run.status != DigestStatus.PENDING or run.preview_sent_at is not None:
-            return "done"
+            return Outcome.DONE
         host = session.scalar(
             select(Member).where(
                 Member.community_id == community.id, Member.address == community.host_address
             )
         )
         if host is None or host.role != Role.HOST:
-            run.preview_sent_at = now()
-            return "no host"
+            run.preview_sent_at = uow.now
+            return Outcome.NO_HOST
         outbox.queue_mail(
-            session,
+            uow,
             purpose=Purpose.DIGEST_PREVIEW,
             subject=f"digest:{run.id}:preview",
             recipient=community.host_address,
-            domain=rt.settings.domain,
-            now=now(),
             community_id=community.id,
             member_id=host.id,
             context={"run_id": run.id},
         )
-        run.preview_sent_at = now()
-        ids = [r.id for r in outbox.new_rows(session)]
-    queues.enqueue_delivery(rt.settings, ids)
-    return "sent"
+        run.preview_sent_at = uow.now
+    return Outcome.SENT
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str
+    html: str
+    text: str
+
+
+def preview_digest(rt: Runtime, slug: str) -> Preview:
+    """This week's digest as the host would get it; nothing is sent or saved.
+
+    Raises UnknownCommunity.
+    """
+    from community.communities import get_community
+    from community.schedule import week_of
+    from mail.outbound.digest import personalise, render_digest
+
+    settings = rt.settings
+    uow = rt.units.begin()
+    try:
+        c = get_community(uow.session, slug)
+        run = digests.start_digest(uow, c, week_of(uow.now, c.timezone))
+        content = digests.build_digest(uow, c, run)
+        rendered = render_digest(
+            settings.templates_path,
+            c,
+            content,
+            base_url=settings.base_url,
+            domain=settings.domain,
+            preview=True,
+        )
+        host = uow.session.scalar(
+            select(Member).where(Member.community_id == c.id, Member.role == Role.HOST)
+        )
+        html, text = personalise(
+            rendered,
+            name=host.name_or_address if host else "host",
+            preferences_url=f"{settings.base_url}/preferences/preview",
+            unsubscribe_url=f"{settings.base_url}/unsubscribe/preview",
+            reply_addresses={},
+        )
+        return Preview(rendered.subject, html, text)
+    finally:
+        uow.rollback()  # a preview changes nothing
+        uow.session.close()

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from community import mailstore, outbox
-from community.db import transaction
+from community import mailstore
 from community.inbound import file_message
 from community.incoming import MailKind, ReplyContext
 from community.models import InboundMessage, InboundStatus
+from community.uow import UnitOfWork
 from mail.authentication import authenticate
-from mail.inbound.parse import read_message
+from mail.inbound.parse import ParsedMessage, read_message
 
 from . import queues
 from .replies import Sender, learn_signature, reply_context
-from .runtime import now, runtime
+from .runtime import Runtime, runtime
 
 log = logging.getLogger(__name__)
 
@@ -47,58 +47,60 @@ def process_one(inbound_id: int) -> str:
     rt = runtime()
     results = _authenticate(rt, inbound_id)  # DNS work, outside any transaction
     try:
-        with transaction(rt.sessions) as session:
-            row = mailstore.claim_for_processing(session, inbound_id)
+        with rt.units.open() as uow:
+            row = mailstore.claim_for_processing(uow.session, inbound_id)
             if row is None:
-                return "skipped"
+                return SKIPPED
             if results is not None:
                 row.auth_results = results
             parsed = read_message(row.raw, our_domain=rt.settings.domain)
-            context, sender = _context(rt, session, parsed, row)
+            context, sender = _context(rt, uow, parsed, row)
             mail = parsed.understand(context)
             filed = file_message(
-                session,
+                uow,
                 row,
                 mail,
                 secret=rt.settings.secret_key,
-                domain=rt.settings.domain,
-                now=now(),
                 operator_address=rt.settings.operator_address,
                 attachment_max_bytes=rt.settings.attachment_max_bytes,
             )
             if sender and mail.kind is MailKind.POST and filed.status == InboundStatus.PROCESSED:
-                learn_signature(session, sender, mail.signed_reply, now())
-            row.status, row.outcome, row.processed_at = filed.status, filed.note, now()
+                learn_signature(uow, sender, mail.signed_reply)
+            row.status, row.outcome, row.processed_at = filed.status, filed.note, uow.now
             row.attempts += 1
             log.info("inbound #%s %s: %s (%s)", row.id, mail.message_id, filed.status, filed.note)
-            ids = [r.id for r in outbox.new_rows(session)]
     except Exception as exc:
         log.exception("processing inbound #%s failed", inbound_id)
-        with transaction(rt.sessions) as session:
-            failed = session.get(InboundMessage, inbound_id)
+        with rt.units.open() as uow:
+            failed = uow.session.get(InboundMessage, inbound_id)
             if failed is not None:
                 mailstore.record_failed_attempt(failed, repr(exc))
         raise
-    queues.enqueue_delivery(rt.settings, ids)
     return filed.status.value
 
 
-def _context(rt, session, parsed, row) -> tuple[ReplyContext, Sender | None]:
+# What process_one says when another job had the message already.
+SKIPPED = "skipped"
+
+
+def _context(
+    rt: Runtime, uow: UnitOfWork, parsed: ParsedMessage, row: InboundMessage
+) -> tuple[ReplyContext, Sender | None]:
     """Our own mail first: what Kith sent the sender tells what their reply quotes. A
     failure here costs only that knowledge (the reply is read without it), never the
     message; the savepoint keeps the transaction usable."""
     try:
-        with session.begin_nested():
-            return reply_context(session, rt.settings, rt.signer, parsed, row.rcpt_tos, now())
+        with uow.session.begin_nested():
+            return reply_context(uow.session, rt.settings, rt.signer, parsed, row.rcpt_tos, uow.now)
     except Exception as exc:
         log.warning("inbound #%s: reading without context (%s)", row.id, type(exc).__name__)
         return ReplyContext(), None
 
 
-def _authenticate(rt, inbound_id: int) -> str | None:
+def _authenticate(rt: Runtime, inbound_id: int) -> str | None:
     """RFC 8601 results (DKIM, SPF) for a stored message not yet processed."""
-    with transaction(rt.sessions) as session:
-        row = session.get(InboundMessage, inbound_id)
+    with rt.units.open(read_only=True) as uow:
+        row = uow.session.get(InboundMessage, inbound_id)
         if row is None or row.status != InboundStatus.RECEIVED or row.auth_results:
             return None
         raw, mail_from = row.raw, row.mail_from
@@ -113,8 +115,8 @@ def _authenticate(rt, inbound_id: int) -> str | None:
 def sweep() -> int:
     """Enqueue stored messages that were never processed (lost job, dead worker)."""
     rt = runtime()
-    with transaction(rt.sessions) as session:
-        ids = mailstore.unprocessed_ids(session, now() - mailstore.SWEEP_GRACE)
+    with rt.units.open(read_only=True) as uow:
+        ids = mailstore.unprocessed_ids(uow.session, uow.now - mailstore.SWEEP_GRACE)
     if ids:
         queues.enqueue_inbound(rt.settings, ids)
         log.info("sweeper re-enqueued %d inbound message(s)", len(ids))

@@ -8,7 +8,7 @@ from types import TracebackType
 
 from community import outbox
 
-from .runtime import Runtime, now
+from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,6 @@ class LeaseKeeper:
         while not self._stop.wait(self.every):
             try:
                 with self.rt.engine.connect() as conn:
-                    outbox.renew_leases(conn, self.owner, now())
+                    outbox.renew_leases(conn, self.owner, self.rt.clock.now())
             except Exception as exc:  # the next round tries again; the lease is 3x this
                 log.warning("could not renew leases of %s: %s", self.owner, exc)

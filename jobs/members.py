@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from community import members
-from community.db import transaction
 
-from .runtime import now, runtime
+from .runtime import runtime
 
 
 def resume_paused_members() -> int:
-    """Members whose pause date has come are active again."""
-    rt = runtime()
-    with transaction(rt.sessions) as session:
-        return len(members.resume_paused(session, now().date()))
+    """Members whose pause date has come get mail again."""
+    with runtime().units.open() as uow:
+        return len(members.resume_paused(uow))

@@ -6,9 +6,9 @@ import enum
 import logging
 
 from community import bounces, outbox
-from community.db import transaction
 from community.models import Community, InboundMessage, Member, OutboundMessage, SendStatus
 from community.outbox import Purpose
+from community.uow import UnitOfWork
 from mail.outbound.compose import MailContext, envelope_sender, message_bytes
 from mail.outbound.forward import operator_copy
 from mail.outbound.send import (
@@ -22,7 +22,7 @@ from mail.outbound.send import (
 
 from . import queues
 from .leases import LeaseKeeper
-from .runtime import Runtime, now, runtime
+from .runtime import Runtime, runtime
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ def deliver(row_ids: list[int]) -> dict[str, int]:
     rt = runtime()
     counts = {outcome.value: 0 for outcome in Outcome}
     with LeaseKeeper(rt) as keeper:
-        with transaction(rt.sessions) as session:
-            mine = outbox.claim_many(session, sorted(set(row_ids)), now(), keeper.owner)
+        with rt.units.open() as uow:
+            mine = outbox.claim_many(uow.session, sorted(set(row_ids)), uow.now, keeper.owner)
         counts[Outcome.SKIPPED] = len(row_ids) - len(mine)
         for row_id in mine:
             counts[_deliver_one(rt, row_id, keeper.owner)] += 1
@@ -55,12 +55,12 @@ def _deliver_one(rt: Runtime, row_id: int, owner: str) -> Outcome:
     settings = rt.settings
     # 1. Compose in a short transaction: never hold the database while talking to
     #    the relay.
-    with transaction(rt.sessions) as session:
-        row = session.get(OutboundMessage, row_id)
+    with rt.units.open() as uow:
+        row = uow.session.get(OutboundMessage, row_id)
         if row is None or row.lease_owner != owner or row.status != SendStatus.PENDING:
             return Outcome.SKIPPED
         try:
-            data = _compose(rt, session, row)
+            data = _compose(rt, uow, row)
         except Exception as exc:
             # Composing the same row again gives the same error: retrying would only
             # keep the row pending forever. It ends failed, with the reason.
@@ -73,7 +73,7 @@ def _deliver_one(rt: Runtime, row_id: int, owner: str) -> Outcome:
     # 2. Talk to the relay; mark the hand-over just before the final ".".
     def handover() -> bool:
         with rt.engine.connect() as conn:
-            return outbox.mark_handed(conn, row_id, owner, now())
+            return outbox.mark_handed(conn, row_id, owner, rt.clock.now())
 
     try:
         reply = rt.transport().send_raw(data, sender, recipient, on_handover=handover)
@@ -87,7 +87,8 @@ def _deliver_one(rt: Runtime, row_id: int, owner: str) -> Outcome:
     return _record(rt, row_id, Outcome.SENT, reply)
 
 
-def _compose(rt: Runtime, session, row: OutboundMessage) -> bytes:
+def _compose(rt: Runtime, uow: UnitOfWork, row: OutboundMessage) -> bytes:
+    session = uow.session
     if row.purpose == Purpose.OPERATOR_FORWARD:
         inbound = session.get(InboundMessage, int(row.context["inbound_id"]))
         assert inbound is not None, "operator forward of a message that is gone"
@@ -96,53 +97,51 @@ def _compose(rt: Runtime, session, row: OutboundMessage) -> bytes:
     member = session.get(Member, row.member_id) if row.member_id else None
     assert community is not None, "ledger row without a community"
     return message_bytes(
-        MailContext(rt.settings, rt.signer, community, member, row, session), now()
+        MailContext(rt.settings, rt.signer, community, member, row, session), uow.now
     )
 
 
 def _record(rt: Runtime, row_id: int, outcome: Outcome, result: str | SendError) -> Outcome:
     reply = result.reply if isinstance(result, SendError) else result
-    with transaction(rt.sessions) as session:
-        row = session.get(OutboundMessage, row_id)
+    with rt.units.open() as uow:
+        row = uow.session.get(OutboundMessage, row_id)
         assert row is not None
         if outcome == Outcome.SENT:
-            outbox.record_sent(row, reply, now())
+            outbox.record_sent(row, reply, uow.now)
         elif outcome == Outcome.FAILED:
             outbox.record_permanent_failure(row, reply)
             log.warning("relay refused %s for %s: %s", row.message_id, row.recipient, reply)
             if isinstance(result, PermanentSendError) and result.about_recipient:
-                count_hard_bounce(rt, session, row)
+                count_hard_bounce(uow, row)
             if isinstance(result, SmtpUtf8Unavailable):
-                stop_undeliverable(rt, session, row, reply)
+                stop_undeliverable(uow, row, reply)
         else:
-            schedule_retry(row, reply, rt.settings.send_max_attempts)
+            schedule_retry(uow, row, reply, rt.settings.send_max_attempts)
             outcome = Outcome.RETRY if row.status == SendStatus.PENDING else Outcome.FAILED
-        ids = [r.id for r in outbox.new_rows(session)]
-    queues.enqueue_delivery(rt.settings, ids)
     return outcome
 
 
-def stop_undeliverable(rt: Runtime, session, row: OutboundMessage, reason: str) -> None:
+def stop_undeliverable(uow: UnitOfWork, row: OutboundMessage, reason: str) -> None:
     """The relay can never carry mail to this member's address (no SMTPUTF8): their
     delivery stops and the host is told, so nothing keeps failing."""
-    member = session.get(Member, row.member_id) if row.member_id else None
+    member = uow.session.get(Member, row.member_id) if row.member_id else None
     if member is not None and member.address == row.recipient:
-        bounces.stop_undeliverable(session, member, reason, now=now(), domain=rt.settings.domain)
+        bounces.stop_undeliverable(uow, member, reason)
 
 
-def count_hard_bounce(rt: Runtime, session, row: OutboundMessage) -> None:
+def count_hard_bounce(uow: UnitOfWork, row: OutboundMessage) -> None:
     """The relay refused the recipient at once: the same as a hard bounce coming back."""
-    for member in bounces.members_for_bounce(session, row, []):
-        bounces.record_bounce(session, member, permanent=True, now=now(), domain=rt.settings.domain)
+    for member in bounces.members_for_bounce(uow.session, row, []):
+        bounces.record_bounce(uow, member, permanent=True)
 
 
-def schedule_retry(row: OutboundMessage, reply: str, max_attempts: int) -> None:
+def schedule_retry(uow: UnitOfWork, row: OutboundMessage, reply: str, max_attempts: int) -> None:
     """Record a transient failure; the sweeper hands the row out again once it is due.
 
     The ledger's `next_attempt_at` is the schedule: no job waits in Redis for later,
     so a flushed Redis or a dead scheduler cannot lose a retry.
     """
-    due = outbox.record_transient_failure(row, reply, now(), max_attempts)
+    due = outbox.record_transient_failure(row, reply, uow.now, max_attempts)
     if due is None:
         log.warning("giving up on %s after %d attempts: %s", row.message_id, row.attempts, reply)
 
@@ -150,8 +149,8 @@ def schedule_retry(row: OutboundMessage, reply: str, max_attempts: int) -> None:
 def sweep() -> int:
     """Hand out pending rows that are due: retries, rows of dead workers, lost jobs."""
     rt = runtime()
-    with transaction(rt.sessions, read_only=True) as session:
-        ids = outbox.due_row_ids(session, now())
+    with rt.units.open(read_only=True) as uow:
+        ids = outbox.due_row_ids(uow.session, uow.now)
     if ids:
         log.info("sweeper hands out %d ledger row(s)", len(ids))
     return queues.enqueue_delivery(rt.settings, ids)

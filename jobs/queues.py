@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 from rq import Queue
 
 from community.settings import Settings
@@ -50,9 +52,12 @@ def stop_embedded_redis() -> None:
     if _embedded is None:
         return
     _connection.cache_clear()
-    # SHUTDOWN closes the connection it came on: that error is the expected answer.
+    # SHUTDOWN closes the connection it came on: that error is the expected answer, and
+    # a client that retries it would only wait (hence no retries on this one).
+    once = Redis(unix_socket_path=_embedded.socket_file, retry=Retry(NoBackoff(), 0))
     with contextlib.suppress(RedisError):
-        _embedded.shutdown(nosave=True)
+        once.shutdown(nosave=True)
+    once.close()
     _embedded = None
 
 

@@ -32,6 +32,7 @@ from community.models import SEAT_HOLDING, Community, Member, OutboundMessage, P
 from community.outbox import Purpose
 from community.settings import Settings
 from community.tokens import Signer
+from community.uow import UnitOfWork
 from mail.inbound.parse import ParsedMessage, read_message
 from mail.inbound.signatures import Signature, learn
 from mail.outbound.compose import MailContext, message_bytes
@@ -83,11 +84,11 @@ def reply_context(
     return ReplyContext(sent=sent, names=names if sender else (), signature=signature), sender
 
 
-def learn_signature(session: Session, sender: Sender, signed_reply: str, now: datetime) -> None:
+def learn_signature(uow: UnitOfWork, sender: Sender, signed_reply: str) -> None:
     """Update what Kith knows of the member's signature with one more message."""
-    signature, tail = signatures.learned(session, sender.member.id)
+    signature, tail = signatures.learned(uow.session, sender.member.id)
     state = learn(Signature(signature, tail), signed_reply)
-    signatures.remember(session, sender.member.id, state.signature, state.tail, now)
+    signatures.remember(uow, sender.member.id, state.signature, state.tail)
 
 
 def _sender(session: Session, communities: Iterable[Community], address: str) -> Sender | None:

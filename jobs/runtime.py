@@ -1,10 +1,9 @@
-"""What a job needs from its process: settings, a session factory, a signer, the clock."""
+"""What a job needs from its process: settings, units of work, a signer, the clock."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +12,10 @@ from community.clock import Clock
 from community.db import engine_from, make_session_factory
 from community.settings import Settings, load_settings
 from community.tokens import Signer
+from community.uow import UnitFactory
 from mail.outbound.send import Transport, make_transport
+
+from . import queues
 
 
 @dataclass
@@ -25,6 +27,16 @@ class Runtime:
     clock: Clock = field(default_factory=Clock)
     pid: int = field(default_factory=os.getpid)
     _transport: Transport | None = None
+
+    @property
+    def units(self) -> UnitFactory:
+        """Units of work for jobs: their queued mail goes to the delivery queue."""
+        return UnitFactory(
+            self.sessions,
+            self.clock,
+            self.settings.domain,
+            lambda ids: queues.enqueue_delivery(self.settings, ids),
+        )
 
     def transport(self) -> Transport:
         """One transport per process, so a worker reuses its relay connection."""
@@ -75,8 +87,3 @@ def runtime() -> Runtime:
         _current.pid = os.getpid()
         _current._transport = None
     return _current
-
-
-def now() -> datetime:
-    """The time jobs act on: real time, or the dev clock's when `kith dev` runs."""
-    return runtime().clock.now()

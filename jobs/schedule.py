@@ -9,12 +9,11 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
 
-from community.db import transaction
 from community.loop import find_due
 from community.schedule import Unit
 
 from . import queues
-from .runtime import now, runtime
+from .runtime import runtime
 
 log = logging.getLogger(__name__)
 FINISHED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
@@ -28,8 +27,8 @@ def enqueue_due_work() -> dict[str, int]:
     """
     rt = runtime()
     grace = timedelta(hours=rt.settings.schedule_grace_hours)
-    with transaction(rt.sessions) as session:
-        due = find_due(session, now(), grace)
+    with rt.units.open(read_only=True) as uow:
+        due = find_due(uow, grace)
     counts: dict[str, int] = {}
     digests = [d for d in due if d.unit == Unit.DIGEST]
     for d in due:

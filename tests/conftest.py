@@ -27,6 +27,7 @@ from jobs import queues
 from jobs import runtime as job_runtime
 
 from .dnsserver import ZoneServer
+from .helpers import uow
 from .sink import Sink
 
 OUR_TABLES = set(Base.metadata.tables) | {"alembic_version"}
@@ -230,7 +231,7 @@ def make_community(sessions):
         kwargs.setdefault("name", "Morning Circle")
         kwargs.setdefault("host_address", "hana@example.com")
         with transaction(sessions) as session:
-            return create_community(session, slug=slug, now=datetime.now(UTC), **kwargs)
+            return create_community(uow(session, datetime.now(UTC)), slug=slug, **kwargs)
 
     return make
 

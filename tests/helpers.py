@@ -118,16 +118,33 @@ def kith_env(settings, **extra: str) -> dict[str, str]:
     }
 
 
-def run_kith(settings, *args: str, **extra: str):
+def run_kith(settings, *args: str, real_process: bool = False, **extra: str):
+    """Run a `kith` command against this test's database, Redis and keys.
+
+    In this process by default (the same code, without an interpreter's start-up);
+    `real_process=True` runs `python -m cli` for what only a process shows (exit at
+    start, signals, what is left on disk).
+    """
     import subprocess
     import sys
 
-    return subprocess.run(
-        [sys.executable, "-m", "web.cli", *args],
-        env=kith_env(settings, **extra),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    if real_process:
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            env=kith_env(settings, **extra),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    from click.testing import CliRunner
+
+    from cli import main
+
+    result = CliRunner().invoke(main, list(args), env=kith_env(settings, **extra))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["kith", *args], result.exit_code, result.stdout, result.stderr
     )
 
 
@@ -137,9 +154,26 @@ def start_worker(settings, **extra: str):
     import sys
 
     return subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"],
+        [sys.executable, "-m", "cli", "worker"],
         env=kith_env(settings, **extra),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def uow(session, now=None, domain: str = "kith.example"):
+    """A unit of work around a session a test holds (its mail is left for the sweeper,
+    as an entry point's would be until it commits and dispatches)."""
+    from datetime import UTC, datetime
+
+    from community.uow import UnitOfWork
+
+    return UnitOfWork(session, now if now is not None else datetime.now(UTC), domain)
+
+
+def noon(day):
+    """A moment on that day (UTC), for use cases that act on the unit's date."""
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(12), UTC)

@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from community import digests, members, outbox, rounds
 from community.communities import create_community
-from community.inbound import mail_fields, publish
+from community.drafts import PostDraft
+from community.inbound import publish
 from community.incoming import Attachment, IncomingMail, MailKind
 from community.models import (
     Community,
@@ -31,6 +33,8 @@ from community.outbox import Purpose
 from community.settings import Settings
 from community.tokens import Signer
 from mail.outbound.compose import MailContext, message_bytes
+
+from .helpers import uow
 
 NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday in 2026-W10
 # Every mail Kith writes. Operator forwards are not among them: they pass a received
@@ -104,12 +108,11 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     compose one row of every purpose. The caller owns the session (and rolls back)."""
     domain = settings.domain
     c = create_community(
-        session,
+        uow(session, NOW - timedelta(days=10)),
         slug="circle",
         name="Morning Circle",
         host_address="hana@example.com",
         host_name="Hana Host",
-        now=NOW - timedelta(days=10),
     )
     people = {}
     for address, name in [
@@ -118,7 +121,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
         ("chen@example.net", "陈 Chen"),
     ]:
         people[address] = members.add_member(
-            session, c, address, display_name=name, now=NOW - timedelta(days=9), domain=domain
+            uow(session, NOW - timedelta(days=9), domain), c, address, display_name=name
         )
     anne, bart = people["anne@example.com"], people["bart@example.org"]
     host = members.find_member(session, c, "hana@example.com")
@@ -127,12 +130,10 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
 
     def queue(purpose: str, recipient: str, member: Member | None, **context) -> None:
         rows[purpose] = outbox.queue_mail(
-            session,
+            uow(session, NOW, domain),
             purpose=purpose,
             subject=f"kinds:{purpose}",
             recipient=recipient,
-            domain=domain,
-            now=NOW,
             community_id=c.id,
             member_id=member.id if member else None,
             context=context,
@@ -167,13 +168,13 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     )
     reply_in = _inbound(session, reply_raw, "circle@" + domain, domain)
     reply = _publish(session, c, reply_raw, reply_in, bart, first.thread, domain)
-    rows[Purpose.POST] = next(
-        r
-        for r in outbox.new_rows(session)
-        if r.purpose == Purpose.POST
-        and r.context == {"post_id": reply.id}
-        and r.recipient == "chen@example.net"
-    )
+    rows[Purpose.POST] = session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.purpose == Purpose.POST,
+            OutboundMessage.subject == f"post:{reply.id}",
+            OutboundMessage.recipient == "chen@example.net",
+        )
+    ).one()
     queue(
         Purpose.ATTACHMENTS_LEFT_OUT,
         bart.address,
@@ -194,7 +195,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
         community_id=c.id,
         recipient="circle",
         reason="sender olga@example.net is not a member",
-        mail=mail_fields(outside),
+        mail=PostDraft.from_mail(outside).to_json(),
         status=HoldStatus.WAITING,
         created_at=NOW,
     )
@@ -206,13 +207,13 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
         c.host_address,
         None,
         inbound_id=outside_in.id,
-        **mail_fields(outside),
+        draft=PostDraft.from_mail(outside).to_json(),
     )
 
     # The weekly loop and the digest.
-    rnd = rounds.open_round(session, c, "2026-W10", NOW - timedelta(days=2))
+    rnd = rounds.open_round(uow(session, NOW - timedelta(days=2)), c, "2026-W10")
     session.flush()
-    rounds.record_commitment(session, rnd, anne, "Ship the beta.", NOW - timedelta(days=2))
+    rounds.record_commitment(uow(session, NOW - timedelta(days=2)), rnd, anne, "Ship the beta.")
     for purpose in (
         Purpose.COMMITMENT_PROMPT,
         Purpose.COMMITMENT_REMINDER,
@@ -220,7 +221,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
         Purpose.CHECKIN_REMINDER,
     ):
         queue(purpose, anne.address, anne, round_id=rnd.id)
-    run = digests.start_digest(session, c, "2026-W10", NOW)
+    run = digests.start_digest(uow(session, NOW), c, "2026-W10")
     session.flush()
     queue(Purpose.DIGEST, anne.address, anne, run_id=run.id)
     queue(Purpose.DIGEST_PREVIEW, c.host_address, host, run_id=run.id)
@@ -241,24 +242,18 @@ def _publish(session, c, raw, inbound, author, thread, domain):
     from email import message_from_bytes
 
     msg = message_from_bytes(raw)
-    fields = {
-        "subject": str(msg["Subject"]),
-        "from_name": author.display_name,
-        "from_address": author.address,
-        "reply": msg.get_payload()[0].get_payload(),
-        "full_text": msg.get_payload()[0].get_payload(),
-        "message_id": str(msg["Message-ID"]),
-        "in_reply_to": msg["In-Reply-To"],
-        "references": [msg["References"]] if msg["References"] else [],
-    }
+    text = msg.get_payload()[0].get_payload()
+    draft = PostDraft(
+        subject=str(msg["Subject"]),
+        from_name=author.display_name,
+        from_address=author.address,
+        reply=text,
+        full_text=text,
+        message_id=str(msg["Message-ID"]),
+        in_reply_to=msg["In-Reply-To"],
+        references=(msg["References"],) if msg["References"] else (),
+    )
     post = publish(
-        session,
-        c,
-        fields,
-        thread=thread,
-        author=author,
-        inbound_id=inbound.id,
-        now=NOW,
-        domain=domain,
+        uow(session, NOW, domain), c, draft, thread=thread, author=author, inbound_id=inbound.id
     )
     return post

@@ -12,6 +12,8 @@ from community.db import engine_from, make_session_factory
 from community.errors import InvalidLink
 from community.settings import Settings, load_settings
 from community.tokens import Signer
+from community.uow import UnitFactory
+from jobs.queues import enqueue_delivery
 
 from . import db
 from .limits import install_limits
@@ -45,7 +47,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["kith.sessions"] = make_session_factory(engine)
     app.extensions["kith.pages"] = PageCache()
     app.extensions["kith.signer"] = Signer(settings.secret_key)
-    app.extensions["kith.clock"] = settings.clock()
+    app.extensions["kith.clock"] = clock = settings.clock()
+    app.extensions["kith.units"] = UnitFactory(
+        app.extensions["kith.sessions"],
+        clock,
+        settings.domain,
+        lambda ids: enqueue_delivery(settings, ids),
+    )
 
     csrf.init_app(app)
     app.teardown_appcontext(db.close_session)

@@ -72,19 +72,16 @@ def join(slug: str):
     if form.get(HONEYPOT):
         # Pretend it worked; telling bots what tripped them only helps them.
         return redirect(url_for("communities.check_email", slug=slug), code=303)
-    settings = db.settings()
     try:
         members.request_join(
-            db.session(),
+            db.unit(),
             community,
             form.get("email", ""),
             display_name=form.get("name", ""),
-            now=db.now(),
-            domain=settings.domain,
-            mails_per_hour=settings.join_mails_per_address,
+            mails_per_hour=db.settings().join_mails_per_address,
         )
     except CommunityError as exc:
-        db.session().rollback()
+        db.unit().rollback()
         return _render_page(slug, error=str(exc), form=form, status=422)
     db.commit()
     return redirect(url_for("communities.check_email", slug=slug), code=303)

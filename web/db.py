@@ -1,4 +1,4 @@
-"""One database session per request, and committing with mail dispatch."""
+"""One unit of work per request, opened on first use and closed on teardown."""
 
 from __future__ import annotations
 
@@ -8,22 +8,35 @@ from flask import current_app, g, request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from community import outbox
 from community.db import read_only_options
 from community.settings import Settings
 from community.tokens import Signer
-from jobs.queues import enqueue_delivery
+from community.uow import UnitFactory, UnitOfWork
 
 # Requests that only read: their transaction never takes (or waits for) a write lock.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def unit() -> UnitOfWork:
+    """The request's unit of work (read-only for GET and HEAD)."""
+    if "uow" not in g:
+        units: UnitFactory = current_app.extensions["kith.units"]
+        g.uow = units.begin(read_only=request.method in SAFE_METHODS)
+    return g.uow
+
+
 def session() -> Session:
-    if "db" not in g:
-        g.db = current_app.extensions["kith.sessions"]()
-        if request.method in SAFE_METHODS:
-            g.db.connection(execution_options=read_only_options(g.db.get_bind()))
-    return g.db
+    return unit().session
+
+
+def commit() -> None:
+    """Commit the request's work, then hand the mail it queued to the workers."""
+    unit().commit()
+
+
+def now() -> datetime:
+    """The request's time: one clock reading for everything the request does."""
+    return unit().now
 
 
 def reader() -> Connection:
@@ -36,21 +49,13 @@ def reader() -> Connection:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()  # an uncommitted transaction is rolled back
+    uow = g.pop("uow", None)
+    if uow is not None:
+        uow.rollback()  # whatever the request did not commit
+        uow.session.close()
     conn = g.pop("db_reader", None)
     if conn is not None:
         conn.close()
-
-
-def commit() -> None:
-    """Commit the request's work, then hand any mail it queued to the workers."""
-    db = session()
-    rows = outbox.new_rows(db)
-    db.commit()
-    outbox.forget_new_rows(db)
-    enqueue_delivery(settings(), [row.id for row in rows])
 
 
 def settings() -> Settings:
@@ -59,7 +64,3 @@ def settings() -> Settings:
 
 def signer() -> Signer:
     return current_app.extensions["kith.signer"]
-
-
-def now() -> datetime:
-    return current_app.extensions["kith.clock"].now()

@@ -35,9 +35,7 @@ def decide(token: str):
 @bp.post("/host/decide/<token>")
 def decide_post(token: str):
     member, approve = _decision(token)
-    members.decide_approval(
-        db.session(), member, approve=approve, now=db.now(), domain=db.settings().domain
-    )
+    members.decide_approval(db.unit(), member, approve=approve)
     db.commit()
     return render_template(
         "web/hosts/decide.html",
@@ -74,9 +72,7 @@ def held(token: str):
 @bp.post("/host/held/<token>")
 def held_post(token: str):
     message, approve = _held(token)
-    inbound.decide_held(
-        db.session(), message, approve=approve, now=db.now(), domain=db.settings().domain
-    )
+    inbound.decide_held(db.unit(), message, approve=approve)
     db.commit()
     return render_template(
         "web/hosts/held.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,7 +33,6 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
     )
     # Wrap the registered view: the limiter checks inside the wrapper it returns.
     for endpoint in MAIL_SENDING_ENDPOINTS:
-        app.view_functions[endpoint] = limiter.limit(settings.join_rate_per_ip, methods=["POST"])(
-            app.view_functions[endpoint]
-        )
+        limited = limiter.limit(settings.join_rate_per_ip, methods=["POST"])
+        app.view_functions[endpoint] = cast(Any, limited(app.view_functions[endpoint]))
     return limiter

@@ -37,7 +37,7 @@ def confirm(token: str):
 @bp.post("/confirm/<token>")
 def confirm_post(token: str):
     member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
-    members.confirm_signup(db.session(), member, now=db.now(), domain=db.settings().domain)
+    members.confirm_signup(db.unit(), member)
     db.commit()
     return render_template("web/members/confirmed.html", member=member, community=member.community)
 
@@ -71,7 +71,7 @@ def _render_preferences(token, member, error="", saved=False, status=200):
 @bp.post("/preferences/<token>")
 def preferences_post(token: str):
     member = _member(LinkPurpose.PREFERENCES, token)
-    if member.status in (MemberStatus.UNSUBSCRIBED, MemberStatus.REMOVED):
+    if member.status in members.LEFT:
         abort(410)
     form = request.form
     try:
@@ -82,15 +82,14 @@ def preferences_post(token: str):
         return _render_preferences(token, member, error="Please check the form.", status=422)
     try:
         members.update_preferences(
-            db.session(),
+            db.unit(),
             member,
             delivery_mode=mode,
             display_name=form.get("display_name", ""),
             paused_until=paused_until,
-            today=db.now().date(),
         )
     except CommunityError as exc:
-        db.session().rollback()
+        db.unit().rollback()
         return _render_preferences(token, member, error=str(exc), status=422)
     db.commit()
     return redirect(url_for("members.preferences", token=token, saved=1), code=303)
@@ -126,7 +125,7 @@ def unsubscribe_post(token: str):
         except ValidationError as exc:
             raise CSRFError(str(exc)) from exc
     if not gone:
-        members.unsubscribe(db.session(), member, now=db.now(), domain=db.settings().domain)
+        members.unsubscribe(db.unit(), member)
         db.commit()
     if one_click:
         return "Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
@@ -172,9 +171,7 @@ def checkin(token: str):
 def checkin_post(token: str):
     member, rnd, result, commitment = _checkin(token)
     reflection = commitment.reflection if commitment else ""
-    commitment = rounds.record_checkin(
-        db.session(), rnd, member, CheckinAnswer(result, reflection), db.now()
-    )
+    commitment = rounds.record_checkin(db.unit(), rnd, member, CheckinAnswer(result, reflection))
     db.commit()
     return render_template(
         "web/members/checkin.html",

@@ -29,7 +29,7 @@ def _load(name: str) -> EmailMessage:
     if not path.is_file():
         abort(404)
     with open(path, "rb") as fh:
-        return BytesParser(policy=policy.default).parse(fh)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parse(fh)
 
 
 @bp.get("/")

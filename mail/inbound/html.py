@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from community.incoming import Trim
 
@@ -173,7 +174,7 @@ def _elements(root) -> Iterator:
     return (element for element in root.iter() if isinstance(element.tag, str))
 
 
-def find_markers(root) -> list[tuple[object, Marker]]:
+def find_markers(root: Any) -> list[tuple[Any, Marker]]:
     """Every element carrying a client's marker, in document order."""
     found = []
     for element in _elements(root):

@@ -318,7 +318,10 @@ class _BodyReader:
         return html
 
     def _html_piece(self, part: Message | None, markup: str | None = None) -> _Piece:
-        converted = self._converted(self._html_markup(part) if markup is None else markup)
+        if markup is None:
+            assert part is not None, "either the part or its markup"
+            markup = self._html_markup(part)
+        converted = self._converted(markup)
         return _Piece(converted.full, converted, is_html=True)
 
     def _converted(self, markup: str, *, full: bool = True) -> HtmlText:
@@ -359,7 +362,7 @@ class _BodyReader:
 
     def _record_attached_message(self, part: Message, content_type: str) -> None:
         payload = part.get_payload() if part.is_multipart() else []
-        inner = payload[0] if payload else None
+        inner = payload[0] if isinstance(payload, list) and payload else None
         name = _filename(part)
         if not name and content_type in ("message/rfc822", "message/global"):
             subject = header_value(inner, "subject") if isinstance(inner, Message) else None

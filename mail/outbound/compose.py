@@ -20,6 +20,7 @@ from community.models import Community, DigestRun, Member, OutboundMessage
 from community.outbox import Purpose
 from community.settings import Settings
 from community.tokens import LinkPurpose
+from community.uow import UnitOfWork
 
 from .errors import ComposeError
 from .headers import HeaderSpec, ListHeaders, header_block
@@ -142,7 +143,8 @@ def _digest_bytes(c: MailContext, now: datetime) -> bytes:
 
     run = c.session.get(DigestRun, c.row.context["run_id"])
     assert run is not None and c.member is not None
-    content = build_digest(c.session, c.community, run, now)
+    # Composing reads inside the caller's unit; it queues nothing of its own.
+    content = build_digest(UnitOfWork(c.session, now, c.settings.domain), c.community, run)
     batch = prepare_digest(
         c.settings,
         c.signer,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -17,6 +17,7 @@ from community.addresses import (
     list_address,
     reply_address,
 )
+from community.drafts import PostDraft
 from community.members import HOST_DECISION_DAYS, link_payload
 from community.models import (
     Commitment,
@@ -164,12 +165,13 @@ def _held_notice(c: MailContext) -> Letter:
     held = c.session.get(HeldMessage, c.row.context["held_id"])
     assert held is not None
     token = partial(c.signer.sign, LinkPurpose.MODERATE)
+    mail = PostDraft.from_json(held.mail)
     return Letter(
-        f"Held for you: {held.mail.get('subject') or '(no subject)'}",
+        f"Held for you: {mail.subject or '(no subject)'}",
         to_member=False,
         context={
             "held": held,
-            "mail": held.mail,
+            "mail": mail,
             "approve_url": links.held_url(c.base, token({"h": held.id, "d": "approve"})),
             "discard_url": links.held_url(c.base, token({"h": held.id, "d": "discard"})),
         },
@@ -178,16 +180,18 @@ def _held_notice(c: MailContext) -> Letter:
 
 def _host_forward(c: MailContext) -> Letter:
     ctx = c.row.context
-    sender = ctx.get("from_address") or ""
-    name = limit_name(ctx.get("from_name") or "")
+    # Rows queued before drafts were typed carry the draft's keys at the top level.
+    mail = PostDraft.from_json(ctx.get("draft") or ctx)
+    sender = mail.from_address
+    name = limit_name(mail.from_name)
     # The host answers the sender directly. An international (EAI) address would make
     # the whole message need SMTPUTF8, so it is shown in the text instead.
     reply_to = (name, sender) if "@" in sender and sender.isascii() else None
     forwarded = _attachments(c, ctx.get("inbound_id"))
     return Letter(
-        f"[{c.community.name}] {ctx.get('subject') or '(no subject)'}",
+        f"[{c.community.name}] {mail.subject or '(no subject)'}",
         to_member=False,
-        context={"mail": {**ctx, "from_name": name}, "omitted": forwarded},
+        context={"mail": replace(mail, from_name=name), "omitted": forwarded},
         from_name=f"{name or sender.split('@', 1)[0] or 'Someone'} via {c.community.name}",
         reply_to=reply_to,
         forwarded=forwarded,

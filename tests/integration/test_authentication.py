@@ -26,6 +26,7 @@ from mail.outbound.signing import generate_key, load_key
 from mail.resolver import dkim_lookup, make_resolver
 
 from ..dnsserver import ZoneServer
+from ..helpers import uow
 from ..sink import Sink, free_port
 
 
@@ -52,7 +53,7 @@ def world(settings, runtime, make_community, tmp_path):
     with transaction(rt.sessions) as s:
         c = get_community(s, "circle")
         for a in ("anne@example.com", "bart@example.org"):
-            members.add_member(s, c, a, now=datetime.now(UTC), domain=settings.domain)
+            members.add_member(uow(s, datetime.now(UTC), settings.domain), c, a)
     handler = InboundHandler(configured, rt.sessions, lambda ids: enqueue_inbound(configured, ids))
     port = free_port()
     server = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)

@@ -1,4 +1,5 @@
-"""The `kith` command, run as a real process against the test database and Redis."""
+"""The `kith` command against the test database and Redis (in this process, and once as a
+real process to prove the entry point)."""
 
 import pytest
 
@@ -91,3 +92,19 @@ def test_duplicate_slug_and_unknown_member(kith):
 def test_db_upgrade_is_idempotent(kith):
     assert kith("db", "upgrade").returncode == 0
     assert kith("db", "upgrade").returncode == 0
+
+
+def test_kith_help_lists_every_command_with_one_line(settings):
+    """`kith --help` from the installed entry point, as a host would first type it."""
+    import re
+
+    from cli import main
+
+    done = run_kith(settings, "--help", real_process=True)
+    assert done.returncode == 0, done.stderr
+    listed = dict(re.findall(r"^  (\S+)\s+(\S.*)$", done.stdout.split("Commands:")[1], re.M))
+    assert set(listed) == set(main.commands)
+    assert all(help_line.strip() for help_line in listed.values())
+    for name, command in main.commands.items():  # and every subcommand says what it does
+        for sub, child in getattr(command, "commands", {}).items():
+            assert child.get_short_help_str(), f"kith {name} {sub} has no help"

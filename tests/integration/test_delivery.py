@@ -24,18 +24,14 @@ def circle(make_community):
 
 
 def join(sessions, settings, *addresses):
-    with transaction(sessions) as s:
-        from community.communities import get_community
+    from community.communities import get_community
+    from jobs.runtime import runtime
 
-        c = get_community(s, "circle")
+    with runtime().units.open() as work:  # dispatched to delivery once committed
+        c = get_community(work.session, "circle")
         for a in addresses:
-            members.request_join(
-                s, c, a, now=datetime.now(UTC), domain=settings.domain, mails_per_hour=3
-            )
-        from community.outbox import new_rows
-
-        ids = [r.id for r in new_rows(s)]
-    enqueue_delivery(settings, ids)
+            members.request_join(work, c, a, mails_per_hour=3)
+        ids = [r.id for r in work.queued]
     return ids
 
 

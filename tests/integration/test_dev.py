@@ -58,7 +58,7 @@ def dev_process(tmp_path):
         KITH_INBOUND_PORT=str(smtp_port),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "dev"],
+        [sys.executable, "-m", "cli", "dev"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

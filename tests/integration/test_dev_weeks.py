@@ -16,9 +16,13 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
-from community.models import InboundMessage, InboundStatus, OutboundMessage, Round
+from cli import main
+from community.clock import Clock
+from community.models import Community, InboundMessage, InboundStatus, OutboundMessage, Round
 
 from ..sink import free_port
 from .test_dev import wait_for
@@ -54,17 +58,23 @@ class Outbox:
 
 
 class DevClock:
-    """Moves `kith dev`'s clock with `kith clock advance`, to an absolute moment."""
+    """Moves `kith dev`'s clock to an absolute moment, as `kith clock advance` does
+    (the same offset file, written the same way)."""
 
-    def __init__(self, kith, data: Path) -> None:
-        self.kith, self.offset_file = kith, data / "clock-offset"
-
-    def now(self) -> datetime:
-        text = self.offset_file.read_text().strip() if self.offset_file.exists() else ""
-        return datetime.now(UTC) + timedelta(seconds=float(text or 0))
+    def __init__(self, data: Path) -> None:
+        self.clock = Clock(data / "clock-offset")
 
     def jump(self, moment: datetime) -> None:
-        self.kith("clock", "advance", f"{int((moment - self.now()).total_seconds()) + 1}s")
+        step = moment - self.clock.now() + timedelta(seconds=1)
+        self.clock.set_offset(self.clock.offset() + step)
+
+
+def demo_exists(engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(Community.id).where(Community.slug == "demo")).first()
+    except OperationalError:  # the database is not created yet
+        return False
 
 
 def test_two_weeks_on_kith_dev(tmp_path):
@@ -78,7 +88,7 @@ def test_two_weeks_on_kith_dev(tmp_path):
         KITH_SCHEDULER_TICK_SECONDS="1",
     )
     dev = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "dev"],
+        [sys.executable, "-m", "cli", "dev"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -86,18 +96,12 @@ def test_two_weeks_on_kith_dev(tmp_path):
     )
 
     def kith(*args):
-        done = subprocess.run(
-            [sys.executable, "-m", "web.cli", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
+        """A host command next to the running `kith dev` (in this process: no start-up)."""
+        done = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
         return done.stdout
 
-    outbox, clock = Outbox(data / "outbox"), DevClock(kith, data)
+    outbox, clock = Outbox(data / "outbox"), DevClock(data)
     engine = create_engine(f"sqlite:///{data / 'kith.db'}")
     answered: set[str] = set()
 
@@ -135,10 +139,7 @@ def test_two_weeks_on_kith_dev(tmp_path):
         wait_for(lambda: processed() >= before + sent, what=f"{sent} answers to be filed")
 
     try:
-        wait_for(
-            lambda: (data / "kith.db").exists() and "demo" in kith("community", "list"),
-            what="kith dev to start",
-        )
+        wait_for(lambda: demo_exists(engine), what="kith dev to start")
         for address, name in MEMBERS.items():
             kith("member", "add", "demo", address, "--name", name)
         kith("configure", "demo", "--preview-hours", "0")

@@ -11,7 +11,7 @@ from community.members import link_payload
 from community.models import Commitment, HeldMessage, InboundStatus, Member, Thread
 from community.tokens import LinkPurpose, Signer
 
-from ..helpers import Signup, fresh
+from ..helpers import Signup, fresh, uow
 from .test_inbound import DOMAIN, mail, posts, ready_circle_id, stored
 
 pytest_plugins = ["tests.integration.test_inbound"]
@@ -50,7 +50,7 @@ def test_bcc_to_two_circles_in_two_transactions_posts_in_both(
     """The same message, two SMTP transactions (a split delivery): both circles get it."""
     other = make_community(slug="writers", name="Writers", host_address="hana@example.com")
     with transaction(sessions) as s:
-        members.add_member(s, other, "anne@example.com", now=datetime.now(UTC), domain=DOMAIN)
+        members.add_member(uow(s, datetime.now(UTC), DOMAIN), other, "anne@example.com")
     work()
     msg = mail("anne@example.com", "undisclosed-recipients:;", "News", "Hello both circles")
     server.send(msg, [f"circle@{DOMAIN}"])
@@ -101,7 +101,7 @@ def test_reply_all_to_a_prompt_is_the_commitment_not_a_new_thread(
     with transaction(sessions) as s:
         from community.communities import get_community
 
-        rnd = rounds.open_round(s, get_community(s, "circle"), "2026-W10", datetime.now(UTC))
+        rnd = rounds.open_round(uow(s, datetime.now(UTC)), get_community(s, "circle"), "2026-W10")
         round_id = rnd.id
     bart = member_row(db, "bart@example.org")
     token = ReplyToken(TokenKind.COMMITMENT, bart.id, round_id, bart.link_version)
@@ -139,7 +139,7 @@ def test_after_leaving_no_old_address_or_link_acts_for_the_member(
     with transaction(sessions) as s:
         from community.communities import get_community
 
-        rnd = rounds.open_round(s, get_community(s, "circle"), "2026-W10", datetime.now(UTC))
+        rnd = rounds.open_round(uow(s, datetime.now(UTC)), get_community(s, "circle"), "2026-W10")
         round_id = rnd.id
     bart = member_row(db, "bart@example.org")
     token = ReplyToken(TokenKind.COMMITMENT, bart.id, round_id, bart.link_version)
@@ -177,7 +177,7 @@ def test_after_leaving_no_old_address_or_link_acts_for_the_member(
         from community.communities import get_community
 
         members.add_member(
-            s, get_community(s, "circle"), "bart@example.org", now=datetime.now(UTC), domain=DOMAIN
+            uow(s, datetime.now(UTC), DOMAIN), get_community(s, "circle"), "bart@example.org"
         )
     assert member_row(db, "bart@example.org").status == "active"
     assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 400

@@ -13,14 +13,13 @@ from sqlalchemy import select
 from community import members, outbox
 from community.communities import get_community
 from community.db import transaction
-from community.models import Member, MemberStatus, OutboundMessage, SendStatus
+from community.models import DeliveryStatus, Member, MemberStatus, OutboundMessage, SendStatus
 from community.outbox import Purpose
 from jobs import digests as digest_jobs
 from jobs import outbound
 from jobs import runtime as job_runtime
-from jobs.queues import enqueue_delivery
 
-from ..helpers import ledger
+from ..helpers import ledger, uow
 from ..sink import Sink
 
 EAI = "josé@example.com"  # a non-ASCII local part: only SMTPUTF8 can carry it
@@ -55,20 +54,28 @@ def utf8_relay(settings, runtime):
 
 
 def add(sessions, settings, *addresses: str) -> list[int]:
-    with transaction(sessions) as s:
-        c = get_community(s, "circle")
+    with job_runtime.runtime().units.open() as work:
+        c = get_community(work.session, "circle")
         for a in addresses:
-            members.add_member(s, c, a, now=datetime.now(UTC), domain=settings.domain)
-        ids = [r.id for r in outbox.new_rows(s)]
-    enqueue_delivery(settings, ids)
+            members.add_member(work, c, a)
+        ids = [r.id for r in work.queued]
     return ids
 
 
-def status_of(db, address: str) -> MemberStatus:
+def membership_of(db, address: str) -> MemberStatus:
     db.expire_all()
     m = db.scalar(select(Member).where(Member.address == address))
     db.commit()
     return m.status
+
+
+def status_of(db, address: str) -> DeliveryStatus:
+    """Whether mail reaches the member now (their membership is not in question)."""
+    db.expire_all()
+    m = db.scalar(select(Member).where(Member.address == address))
+    db.commit()
+    assert m.status == MemberStatus.ACTIVE
+    return m.delivery_status
 
 
 def test_international_address_without_smtputf8_is_a_final_flagged_failure(
@@ -79,7 +86,7 @@ def test_international_address_without_smtputf8_is_a_final_flagged_failure(
     rows = {r.recipient: r for r in ledger(db)}
     assert rows[EAI].status == SendStatus.FAILED and rows[EAI].attempts == 1
     assert "SMTPUTF8" in rows[EAI].last_reply
-    assert status_of(db, EAI) == MemberStatus.BOUNCING  # delivery stopped: nothing repeats
+    assert status_of(db, EAI) == DeliveryStatus.BOUNCING  # delivery stopped: nothing repeats
     # The others went out, the IDN domain in A-labels needing no SMTPUTF8 ...
     got = {r.rcpt_tos[0]: r for r in plain_relay.received}
     assert "anne@example.com" in got and "bart@xn--bcher-kva.example" in got
@@ -112,27 +119,26 @@ def test_digest_batch_goes_on_past_an_international_address(
     by = {r.recipient: r.status for r in digests}
     assert by[EAI] == SendStatus.FAILED
     assert {by["anne@example.com"], by["bart@example.org"]} == {SendStatus.SENT}
-    assert status_of(db, EAI) == MemberStatus.BOUNCING
+    assert status_of(db, EAI) == DeliveryStatus.BOUNCING
 
 
 def test_a_row_that_cannot_be_composed_fails_at_once_and_the_batch_goes_on(
     circle, plain_relay, sessions, settings, db
 ):
     with transaction(sessions) as s:
+        work = uow(s, datetime.now(UTC), settings.domain)
         c = get_community(s, "circle")
-        anne = members.add_member(s, c, "anne@example.com", now=datetime.now(UTC), domain="x")
+        anne = members.add_member(work, c, "anne@example.com")
         broken = outbox.queue_mail(
-            s,
+            work,
             purpose=Purpose.POST,
             subject="post:999",
             recipient=anne.address,
-            domain=settings.domain,
-            now=datetime.now(UTC),
             community_id=c.id,
             member_id=anne.id,
-            context={"post_id": 999},  # a post that does not exist
+            context={"post_id": 999},
         )
-        ids = [r.id for r in outbox.new_rows(s)]
+        ids = [r.id for r in work.queued]
     counts = outbound.deliver(sorted(ids))
     assert counts["failed"] == 1 and counts["sent"] == len(ids) - 1
     row = db.get(OutboundMessage, broken.id)
@@ -230,9 +236,9 @@ def test_list_unsubscribe_mailto_unsubscribes_only_its_member(
         return process_one(row_id)
 
     assert write("someone-else@example.net") == "discarded"  # a forwarded copy's reader
-    assert status_of(db, "anne@example.com") == MemberStatus.ACTIVE
+    assert membership_of(db, "anne@example.com") == MemberStatus.ACTIVE
     assert write("anne@example.com") == "processed"
-    assert status_of(db, "anne@example.com") == MemberStatus.UNSUBSCRIBED
+    assert membership_of(db, "anne@example.com") == MemberStatus.UNSUBSCRIBED
 
 
 def test_relay_connection_sends_the_final_dot_without_waiting_for_nagle():

@@ -11,7 +11,7 @@ from community.db import make_engine, transaction
 from community.members import link_payload
 from community.tokens import LinkPurpose, Signer
 
-from ..helpers import csrf_from, member
+from ..helpers import csrf_from, member, uow
 
 
 def test_pages_render_while_another_connection_holds_the_write_lock(
@@ -59,7 +59,7 @@ def test_the_cached_community_page_follows_every_change_of_seats_or_facts(
     assert "2 of 3 seats open" in client.get("/c/circle").get_data(as_text=True)
     with transaction(sessions) as s:  # another process adds a member
         anne = add_member(
-            s, get_community(s, "circle"), "anne@example.com", now=datetime.now(UTC), domain="k"
+            uow(s, datetime.now(UTC), "k"), get_community(s, "circle"), "anne@example.com"
         )
     assert "1 of 3 seats open" in client.get("/c/circle").get_data(as_text=True)
     engine = make_engine(settings.effective_database_url)
@@ -69,7 +69,7 @@ def test_the_cached_community_page_follows_every_change_of_seats_or_facts(
     page = client.get("/c/circle").get_data(as_text=True)
     assert "Evening Circle" in page and "1 of 3 seats open" in page
     with transaction(sessions) as s:
-        remove_member(s, s.merge(anne), now=datetime.now(UTC), domain="k")
+        remove_member(uow(s, datetime.now(UTC), "k"), s.merge(anne))
     assert "2 of 3 seats open" in client.get("/c/circle").get_data(as_text=True)
 
 

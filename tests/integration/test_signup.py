@@ -5,7 +5,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from community.models import MemberStatus, SendStatus
+from community.models import DeliveryStatus, MemberStatus, SendStatus
 from community.outbox import Purpose
 
 from ..conftest import outbox_files
@@ -214,15 +214,16 @@ def test_preferences_page_changes_mode_name_and_pause(signup, db, work, settings
     )
     assert resp.status_code == 303
     m = member(db, "anne@example.com")
-    assert (m.delivery_mode.value, m.display_name, m.status) == (
+    assert (m.delivery_mode.value, m.display_name, m.status, m.delivery_status) == (
         "digest",
         "Anne B.",
-        MemberStatus.PAUSED,
+        MemberStatus.ACTIVE,
+        DeliveryStatus.PAUSED,
     )
     resp = client.post(
         path, data={"csrf_token": token, "delivery_mode": "each_post", "display_name": "Anne B."}
     )
-    assert member(db, "anne@example.com").status == MemberStatus.ACTIVE
+    assert member(db, "anne@example.com").delivery_status == DeliveryStatus.ENABLED
 
 
 def test_approval_by_host_link(client, make_community, db, work, settings):

@@ -243,6 +243,7 @@ def test_kith_smtp_refuses_to_start_on_an_unusable_data_folder(settings, tmp_pat
     done = run_kith(
         settings,
         "smtp",
+        real_process=True,
         KITH_DATA_DIR=str(blocked),
         DATABASE_URL="",
         KITH_INBOUND_PORT=str(free_port()),

@@ -16,6 +16,7 @@ from community.db import transaction
 from jobs.queues import enqueue_inbound
 from mail.inbound.handler import InboundHandler
 
+from ..helpers import uow
 from ..neomutt import is_reply_in_tree, thread_view, write_mbox
 from ..sink import free_port
 
@@ -28,7 +29,7 @@ def kith_smtp(settings, relay, sessions, make_community):
     with transaction(sessions) as s:
         c = get_community(s, "circle")
         for a in ("anne@example.com", "bart@example.org", "chen@example.net"):
-            members.add_member(s, c, a, now=datetime.now(UTC), domain=settings.domain)
+            members.add_member(uow(s, datetime.now(UTC), settings.domain), c, a)
     handler = InboundHandler(settings, sessions, lambda ids: enqueue_inbound(settings, ids))
     port = free_port()
     server = Controller(handler, hostname="127.0.0.1", port=port)

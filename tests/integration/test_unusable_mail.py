@@ -71,7 +71,7 @@ def test_mail_parse_json_names_what_was_trimmed_and_why_mail_is_rejected(tmp_pat
     unusable = tmp_path / "unusable.eml"
     unusable.write_bytes(b"To: circle@kith.example\r\nSubject: Hi\r\n\r\nHello.\r\n")
     out = subprocess.run(
-        [sys.executable, "-m", "web.cli", "mail", "parse", str(reply), str(unusable), "--json"],
+        [sys.executable, "-m", "cli", "mail", "parse", str(reply), str(unusable), "--json"],
         capture_output=True,
         text=True,
         check=True,

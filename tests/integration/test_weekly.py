@@ -2,6 +2,7 @@
 
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from community.db import transaction
 from community.models import (
     Commitment,
     Community,
+    DeliveryStatus,
     DigestRun,
     DigestStatus,
     Member,
@@ -25,7 +27,7 @@ from jobs import outbound
 from jobs.schedule import enqueue_due_work
 
 from ..conftest import run_jobs
-from ..helpers import Signup, kill_process_tree, ledger, link_to, run_kith, start_worker
+from ..helpers import Signup, kill_process_tree, ledger, link_to, run_kith, start_worker, uow
 from .test_inbound import Server, mail
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10
@@ -46,7 +48,7 @@ def clock(relay, app):
 
     frozen = FrozenClock(START)
     runtime().clock = frozen
-    app.extensions["kith.clock"] = frozen
+    app.extensions["kith.units"] = replace(app.extensions["kith.units"], clock=frozen)
     return frozen
 
 
@@ -64,25 +66,17 @@ def make_circle(sessions, slug, tz, people, created=START - timedelta(minutes=1)
 
     with transaction(sessions) as s:
         c = create_community(
-            s,
+            uow(s, created),
             slug=slug,
             name=slug.title(),
             host_address=f"host@{slug}.example",
             host_name="Hana",
             timezone=tz,
-            now=created,
         )
         for key, value in schedule.items():
             setattr(c, key, value)
         for address, name in people:
-            members.add_member(
-                s,
-                c,
-                address,
-                display_name=name,
-                now=created,
-                domain="kith.example",
-            )
+            members.add_member(uow(s, created, "kith.example"), c, address, display_name=name)
         return c.id
 
 
@@ -328,7 +322,8 @@ def test_member_pauses_by_replying_pause(clock, settings, sessions, relay, db, s
     run_jobs(settings)
     anne = db.scalar(select(Member).where(Member.address == "anne@example.com"))
     db.commit()
-    assert anne.status == MemberStatus.PAUSED and anne.paused_until.isoformat() == "2026-03-20"
+    assert anne.status == MemberStatus.ACTIVE and anne.paused_until.isoformat() == "2026-03-20"
+    assert anne.delivery_status == DeliveryStatus.PAUSED
     relay.handler.received.clear()
     advance(clock, settings, START + timedelta(weeks=1, hours=9))
     assert all(r.rcpt_tos != ["anne@example.com"] for r in relay.received)

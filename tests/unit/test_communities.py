@@ -6,13 +6,15 @@ from community.communities import create_community, get_community, seats_left
 from community.errors import InvalidAddress, InvalidCommunitySettings, SlugTaken, UnknownCommunity
 from community.models import MemberStatus, Role
 
+from ..helpers import uow
+
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def make(db, **kw):
-    args = {"slug": "circle", "name": "Circle", "host_address": "hana@example.com", "now": NOW}
+    args = {"slug": "circle", "name": "Circle", "host_address": "hana@example.com"}
     args.update(kw)
-    return create_community(db, **args)
+    return create_community(uow(db, NOW), **args)
 
 
 def test_host_is_the_first_active_member(db):

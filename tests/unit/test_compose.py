@@ -13,6 +13,8 @@ from community.tokens import LinkPurpose, Signer
 from mail.outbound.compose import MailContext, compose
 from mail.outbound.send import RelayConfig
 
+from ..helpers import uow
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -29,29 +31,24 @@ def mail_for(db, tmp_path):
 
     def make(purpose, community_name="Morning Circle", description=""):
         c = create_community(
-            db,
+            uow(db, NOW),
             slug="circle",
             name=community_name,
             description=description,
             host_address="hana@example.com",
-            now=NOW,
         )
         m = members.request_join(
-            db,
+            uow(db, NOW, "kith.example"),
             c,
             "anne@example.com",
             display_name="Anne",
-            now=NOW,
-            domain="kith.example",
             mails_per_hour=3,
         )
         row = outbox.queue_mail(
-            db,
+            uow(db, NOW, "kith.example"),
             purpose=purpose,
             subject="t",
             recipient=m.address,
-            domain="kith.example",
-            now=NOW,
             community_id=c.id,
             member_id=m.id,
         )

@@ -17,6 +17,7 @@ from community.settings import load_settings
 from community.tokens import Signer
 from mail.outbound.headers import REFERENCES_KEPT, references_chain
 
+from ..helpers import noon, uow
 from ..mailkinds import ALL_PURPOSES, make_every_kind
 
 LONG_DOMAIN = "mail.a-rather-long-subdomain-for-our-circles.community-example.org"
@@ -150,12 +151,11 @@ def test_names_are_cleaned_when_a_member_sets_them(db, kinds, name):
     _settings, made = kinds
     member = db.get(Member, made[Purpose.WELCOME].row.member_id)
     members.update_preferences(
-        db,
+        uow(db, noon(date(2026, 3, 4))),
         member,
         delivery_mode=member.delivery_mode,
         display_name=name,
         paused_until=None,
-        today=date(2026, 3, 4),
     )
     stored = member.display_name
     assert not set(stored) & set('<>@"\u2028\u2029\r\n')

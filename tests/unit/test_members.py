@@ -8,9 +8,11 @@ from sqlalchemy import select
 from community import members
 from community.communities import create_community, seats_left
 from community.errors import CommunityError, InvalidAddress, InvalidLink
-from community.models import DeliveryMode, JoinPolicy, MemberStatus, OutboundMessage
+from community.models import DeliveryMode, DeliveryStatus, JoinPolicy, MemberStatus, OutboundMessage
 from community.outbox import Purpose
 from community.tokens import LinkPurpose, Signer
+
+from ..helpers import noon, uow
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DOMAIN = "kith.example"
@@ -19,14 +21,14 @@ DOMAIN = "kith.example"
 @pytest.fixture
 def circle(db):
     c = create_community(
-        db, slug="circle", name="Circle", host_address="hana@example.com", capacity=3, now=NOW
+        uow(db, NOW), slug="circle", name="Circle", host_address="hana@example.com", capacity=3
     )
     return c
 
 
 def join(db, community, address, now=NOW, limit=3, name=""):
     return members.request_join(
-        db, community, address, display_name=name, now=now, domain=DOMAIN, mails_per_hour=limit
+        uow(db, now, DOMAIN), community, address, display_name=name, mails_per_hour=limit
     )
 
 
@@ -40,7 +42,7 @@ def mails(db, purpose=None, recipient=None):
 
 
 def confirm(db, member, now=NOW):
-    return members.confirm_signup(db, member, now=now, domain=DOMAIN)
+    return members.confirm_signup(uow(db, now, DOMAIN), member)
 
 
 def test_join_request_creates_pending_member_and_queues_confirmation(db, circle):
@@ -73,7 +75,7 @@ def test_full_community_waitlists_in_arrival_order(db, circle):
     assert seats_left(db, circle) == 0
     assert len(mails(db, Purpose.WAITLISTED)) == 2
 
-    members.unsubscribe(db, people[0], now=NOW + timedelta(days=1), domain=DOMAIN)
+    members.unsubscribe(uow(db, NOW + timedelta(days=1), DOMAIN), people[0])
     assert people[2].status == MemberStatus.ACTIVE  # the head of the line
     assert people[3].status == MemberStatus.WAITLISTED
     [opened] = mails(db, Purpose.SEAT_OPENED)
@@ -84,7 +86,7 @@ def test_removing_a_member_promotes_the_waitlist(db, circle):
     people = [join(db, circle, f"p{i}@example.com") for i in range(3)]
     for m in people:
         confirm(db, m)
-    members.remove_member(db, people[1], now=NOW, domain=DOMAIN)
+    members.remove_member(uow(db, NOW, DOMAIN), people[1])
     assert people[1].status == MemberStatus.REMOVED
     assert people[2].status == MemberStatus.ACTIVE
 
@@ -94,14 +96,14 @@ def test_paused_member_keeps_their_seat(db, circle):
     for m in people:
         confirm(db, m)
     members.update_preferences(
-        db,
+        uow(db, noon(NOW.date())),
         people[0],
         delivery_mode=DeliveryMode.DIGEST,
         display_name="P",
         paused_until=date(2026, 4, 1),
-        today=NOW.date(),
     )
-    assert people[0].status == MemberStatus.PAUSED
+    assert people[0].status == MemberStatus.ACTIVE
+    assert people[0].delivery_status == DeliveryStatus.PAUSED and not people[0].gets_mail
     assert people[2].status == MemberStatus.WAITLISTED
     assert seats_left(db, circle) == 0
 
@@ -132,7 +134,7 @@ def test_existing_member_gets_a_reminder_not_a_confirmation(db, circle):
 def test_person_removed_by_host_gets_nothing(db, circle):
     m = join(db, circle, "anne@example.com")
     confirm(db, m)
-    members.remove_member(db, m, now=NOW, domain=DOMAIN)
+    members.remove_member(uow(db, NOW, DOMAIN), m)
     before = len(mails(db))
     assert join(db, circle, "anne@example.com") is None
     assert len(mails(db)) == before and m.status == MemberStatus.REMOVED
@@ -141,7 +143,7 @@ def test_person_removed_by_host_gets_nothing(db, circle):
 def test_leaver_can_come_back_through_confirmation(db, circle):
     m = join(db, circle, "anne@example.com")
     confirm(db, m)
-    members.unsubscribe(db, m, now=NOW, domain=DOMAIN)
+    members.unsubscribe(uow(db, NOW, DOMAIN), m)
     join(db, circle, "anne@example.com", now=NOW + timedelta(hours=2))
     assert m.status == MemberStatus.PENDING
     confirm(db, m, now=NOW + timedelta(hours=3))
@@ -151,35 +153,32 @@ def test_leaver_can_come_back_through_confirmation(db, circle):
 
 def test_approval_policy_asks_the_host(db):
     c = create_community(
-        db,
+        uow(db, NOW),
         slug="vetted",
         name="Vetted",
         host_address="hana@example.com",
         join_policy=JoinPolicy.APPROVAL,
-        now=NOW,
     )
     a, b = join(db, c, "anne@example.com"), join(db, c, "bart@example.org")
     confirm(db, a)
     confirm(db, b)
     assert a.status == b.status == MemberStatus.AWAITING_APPROVAL
     assert [r.recipient for r in mails(db, Purpose.APPROVAL_REQUEST)] == ["hana@example.com"] * 2
-    members.decide_approval(db, a, approve=True, now=NOW, domain=DOMAIN)
-    members.decide_approval(db, b, approve=False, now=NOW, domain=DOMAIN)
-    members.decide_approval(db, b, approve=True, now=NOW, domain=DOMAIN)  # too late
-    assert a.status == MemberStatus.ACTIVE and b.status == MemberStatus.REMOVED
+    members.decide_approval(uow(db, NOW, DOMAIN), a, approve=True)
+    members.decide_approval(uow(db, NOW, DOMAIN), b, approve=False)
+    members.decide_approval(uow(db, NOW, DOMAIN), b, approve=True)  # too late
+    assert a.status == MemberStatus.ACTIVE and b.status == MemberStatus.DECLINED
     assert len(mails(db, Purpose.WELCOME)) == 1 and len(mails(db, Purpose.JOIN_DECLINED)) == 1
 
 
 def test_host_cannot_be_removed(db, circle):
     host = members.get_member(db, circle, "hana@example.com")
     with pytest.raises(CommunityError):
-        members.remove_member(db, host, now=NOW, domain=DOMAIN)
+        members.remove_member(uow(db, NOW, DOMAIN), host)
 
 
 def test_host_add_skips_confirmation(db, circle):
-    m = members.add_member(
-        db, circle, "bart@example.org", display_name="Bart", now=NOW, domain=DOMAIN
-    )
+    m = members.add_member(uow(db, NOW, DOMAIN), circle, "bart@example.org", display_name="Bart")
     assert m.status == MemberStatus.ACTIVE and m.display_name == "Bart"
     assert [r.purpose for r in mails(db, recipient="bart@example.org")] == [Purpose.WELCOME]
 
@@ -196,16 +195,45 @@ def test_pause_resumes_on_its_date(db, circle):
     m = join(db, circle, "anne@example.com")
     confirm(db, m)
     members.update_preferences(
-        db,
+        uow(db, noon(NOW.date())),
         m,
         delivery_mode=DeliveryMode.EACH_POST,
         display_name="",
         paused_until=date(2026, 3, 10),
-        today=NOW.date(),
     )
-    assert members.resume_paused(db, date(2026, 3, 9)) == []
-    assert members.resume_paused(db, date(2026, 3, 10)) == [m]
-    assert m.status == MemberStatus.ACTIVE and m.paused_until is None
+    assert members.resume_paused(uow(db, noon(date(2026, 3, 9)))) == []
+    assert members.resume_paused(uow(db, noon(date(2026, 3, 10)))) == [m]
+    assert m.delivery_status == DeliveryStatus.ENABLED and m.paused_until is None
+    assert m.status == MemberStatus.ACTIVE and m.gets_mail
+
+
+def test_a_paused_member_who_bounces_stays_paused_and_clearing_bounces_keeps_the_pause(db, circle):
+    """Membership and delivery are two states: bounces of old mail arriving during a
+    pause neither end it nor turn it into a bounce stop."""
+    from community.bounces import THRESHOLD, clear_bounces, record_bounce
+
+    m = join(db, circle, "anne@example.com")
+    confirm(db, m)
+    members.pause(db, m, date(2026, 4, 1))
+    for _ in range(THRESHOLD):
+        record_bounce(uow(db, NOW, DOMAIN), m, permanent=True)
+    assert m.bounce_score >= THRESHOLD
+    assert m.status == MemberStatus.ACTIVE and m.delivery_status == DeliveryStatus.PAUSED
+    clear_bounces(m)
+    assert m.delivery_status == DeliveryStatus.PAUSED and m.paused_until == date(2026, 4, 1)
+
+
+def test_bounces_stop_delivery_but_not_membership_and_clearing_them_resumes_it(db, circle):
+    from community.bounces import THRESHOLD, clear_bounces, record_bounce
+
+    m = join(db, circle, "anne@example.com")
+    confirm(db, m)
+    stopped = [record_bounce(uow(db, NOW, DOMAIN), m, permanent=False) for _ in range(THRESHOLD)]
+    assert stopped[-1] is True and stopped.count(True) == 1
+    assert m.status == MemberStatus.ACTIVE and m.delivery_status == DeliveryStatus.BOUNCING
+    assert m.holds_seat and not m.gets_mail
+    clear_bounces(m)
+    assert m.delivery_status == DeliveryStatus.ENABLED
 
 
 @pytest.mark.parametrize("until", [date(2026, 3, 2), date(2026, 1, 1), date(2027, 6, 1)])
@@ -213,12 +241,11 @@ def test_pause_date_must_be_in_the_coming_year(db, circle, until):
     m = join(db, circle, "anne@example.com")
     with pytest.raises(CommunityError):
         members.update_preferences(
-            db,
+            uow(db, noon(NOW.date())),
             m,
             delivery_mode=DeliveryMode.DIGEST,
             display_name="",
             paused_until=until,
-            today=NOW.date(),
         )
 
 

@@ -17,3 +17,43 @@ def test_migrations_match_models(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_membership_and_delivery_are_split_for_existing_members(tmp_path):
+    """Migration 0007: `paused` and `bouncing` members become active members whose
+    delivery is paused or stopped by bounces; everyone else keeps their status."""
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0006")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO communities (id, slug, name, description, host_address, timezone, "
+                "capacity, join_policy, created_at) VALUES (1, 'c', 'C', '', 'h@example.com', "
+                "'UTC', 30, 'open', '2026-01-01 00:00:00')"
+            )
+        )
+        for i, status in enumerate(["active", "paused", "bouncing", "waitlisted", "removed"]):
+            conn.execute(
+                text(
+                    "INSERT INTO members (community_id, address, display_name, status, "
+                    "delivery_mode, role, created_at, requested_at, join_requests, "
+                    "bounce_score, link_version) VALUES (1, :a, '', :s, 'each_post', 'member', "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00', 1, 0, 0)"
+                ),
+                {"a": f"m{i}@example.com", "s": status},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT address, status, delivery_status FROM members ORDER BY address")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("m0@example.com", "active", "enabled"),
+        ("m1@example.com", "active", "paused"),
+        ("m2@example.com", "active", "bouncing"),
+        ("m3@example.com", "waitlisted", "enabled"),
+        ("m4@example.com", "removed", "enabled"),
+    ]

@@ -7,23 +7,26 @@ import pytest
 from community import outbox
 from community.models import SendStatus
 
+from ..helpers import uow
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OWNER = "worker-a"
 
 
-def queue(db, subject="member:1:request:1", recipient="anne@example.com", now=NOW):
+def queue(db, subject="member:1:request:1", recipient="anne@example.com", now=NOW, unit=None):
     return outbox.queue_mail(
-        db, purpose="welcome", subject=subject, recipient=recipient, domain="kith.example", now=now
+        unit or uow(db, now), purpose="welcome", subject=subject, recipient=recipient
     )
 
 
 def test_same_key_gives_the_same_row(db):
-    a = queue(db)
-    b = queue(db)
-    c = queue(db, recipient="bart@example.org")
+    work = uow(db, NOW)
+    a = queue(db, unit=work)
+    b = queue(db, unit=work)
+    c = queue(db, recipient="bart@example.org", unit=work)
     db.flush()
     assert a.id == b.id != c.id
-    assert outbox.new_rows(db) == [a, c]
+    assert work.queued == [a, c]  # what the unit dispatches once it commits
 
 
 def test_claim_is_exclusive_until_the_lease_runs_out(sessions):

@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 import click
 
 from community import communities
-from community.db import make_engine, make_session_factory, transaction
+from community.db import make_engine, make_session_factory
 from community.links import community_url
 from community.schema import upgrade
 from community.settings import Settings
+from community.uow import UnitFactory
 from jobs.queues import redis_url, stop_embedded_redis
 
 DEMO_SLUG = "demo"
@@ -26,14 +27,13 @@ COLOURS = {"web": "cyan", "smtp": "magenta", "worker": "yellow", "scheduler": "g
 def ensure_demo_community(settings: Settings) -> str | None:
     """Create a demo community on an empty database so there is something to join."""
     engine = make_engine(settings.effective_database_url)
+    units = UnitFactory(make_session_factory(engine), settings.clock(), settings.domain)
     try:
-        with transaction(make_session_factory(engine)) as session:
-            if communities.list_communities(session):
+        with units.open() as uow:
+            if communities.list_communities(uow.session):
                 return None
-            from datetime import UTC, datetime
-
             communities.create_community(
-                session,
+                uow,
                 slug=DEMO_SLUG,
                 name="Demo Circle",
                 host_address="host@example.com",
@@ -43,7 +43,6 @@ def ensure_demo_community(settings: Settings) -> str | None:
                     "Each week we share one commitment and check in on it together."
                 ),
                 capacity=12,
-                now=datetime.now(UTC),
             )
             return DEMO_SLUG
     finally:
@@ -74,7 +73,7 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
         "KITH_DEV_CLOCK": "1",  # `kith clock advance` moves every process together
         "PYTHONUNBUFFERED": "1",
     }
-    kith = [sys.executable, "-m", "web.cli"]
+    kith = [sys.executable, "-m", "cli"]
     commands = {
         "web": [
             sys.executable,
