@@ -12,17 +12,16 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from community import mailstore
 from community.addresses import RecipientKind, parse_recipient
-from community.db import transaction
 from community.mailstore import Arrival
 from community.models import Community
 from community.settings import Settings
+from community.uow import UnitFactory
 from mail import status
 from mail.authentication import trace_header
 
@@ -49,7 +48,10 @@ class InboundHandler:
         self.settings = settings
         self.sessions = sessions
         self.engine = sessions.kw["bind"]
-        self.writer = GroupCommitWriter(self.engine)
+        # The SMTP transaction's unit of work is the group commit's; lookups are
+        # read-only units of their own.
+        self.units = UnitFactory(sessions, settings.clock(), settings.domain)
+        self.writer = GroupCommitWriter(self.engine, self.units.clock)
         self.enqueuer = BackgroundEnqueuer(enqueue)
         self.timeout = settings.inbound_store_timeout
         self._slugs: frozenset[str] = frozenset()
@@ -65,8 +67,8 @@ class InboundHandler:
         A server killed between its commit and its (background) enqueue leaves such
         messages; the sweeper would find them too, but a restart is the moment to.
         """
-        with transaction(self.sessions, read_only=True) as session:
-            ids = mailstore.unprocessed_ids(session, self.settings.clock().now(), limit=10_000)
+        with self.units.open(read_only=True) as uow:
+            ids = mailstore.unprocessed_ids(uow.session, uow.now, limit=10_000)
         for row_id in ids:
             self.enqueuer.put(row_id)
         return len(ids)
@@ -98,7 +100,7 @@ class InboundHandler:
             esmtp=bool(session.extended_smtp),
             tls=session.ssl is not None,
             utf8=bool(envelope.smtp_utf8),
-            now=datetime.now(UTC),
+            now=self.units.clock.now(),
         )
         raw: bytes = trace + (envelope.original_content or b"")
         arrival = Arrival(envelope.mail_from or "", list(envelope.rcpt_tos), raw)
@@ -149,5 +151,5 @@ class InboundHandler:
         return slug in self._slugs
 
     def _load_slugs(self) -> frozenset[str]:
-        with transaction(self.sessions, read_only=True) as session:
-            return frozenset(session.scalars(select(Community.slug)))
+        with self.units.open(read_only=True) as uow:
+            return frozenset(uow.session.scalars(select(Community.slug)))

@@ -14,10 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
+from community.clock import Clock
 from community.mailstore import Arrival, insert_arrivals, insert_arrivals_sqlite
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,9 @@ ENQUEUE_LINGER = 0.05  # seconds
 
 
 class GroupCommitWriter:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock = clock or Clock()
         self._conn: Connection | None = None
         self._queue: queue.Queue[tuple[Arrival, Future] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="kith-inbound-writer", daemon=True)
@@ -64,7 +66,7 @@ class GroupCommitWriter:
                 return
 
     def _write(self, batch: list[tuple[Arrival, Future]]) -> None:
-        arrivals, now = [a for a, _ in batch], datetime.now(UTC)
+        arrivals, now = [a for a, _ in batch], self.clock.now()
         try:
             if self.engine.dialect.name == "sqlite":
                 results = self._write_sqlite(arrivals, now)
