@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, bindparam, case, func, select
@@ -216,6 +217,19 @@ def community_page(session: Session | Connection, slug: str) -> CommunityPage:
 def page_version(session: Session | Connection, slug: str) -> int | None:
     """The community's page version (see the model), or None when there is none."""
     return session.execute(_PAGE_VERSION, {"slug": slug.lower()}).scalar()
+
+
+def page_version_raw(dbapi_conn: Any, paramstyle: str, slug: str) -> int | None:
+    """`page_version` on a bare DB-API connection in autocommit: the one query a cached
+    page costs, at a tenth of a SQLAlchemy connection's price."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"SELECT page_version FROM communities WHERE slug = {mark}", (slug.lower(),))
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return int(row[0]) if row else None
 
 
 def list_communities(session: Session) -> list[Community]:

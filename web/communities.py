@@ -33,7 +33,7 @@ def index():
 def page(slug: str):
     """The public page: one small query when nothing changed since it was rendered."""
     cache: PageCache = current_app.extensions["kith.pages"]
-    version = communities.page_version(db.reader(), slug)
+    version = db.page_version(slug)
     if version is None:
         abort(404)
     html = cache.get(slug, version)

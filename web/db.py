@@ -8,6 +8,7 @@ from flask import current_app, g, request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from community import communities
 from community.db import read_only_options
 from community.settings import Settings
 from community.tokens import Signer
@@ -46,6 +47,21 @@ def reader() -> Connection:
         engine: Engine = current_app.extensions["kith.engine"]
         g.db_reader = engine.connect().execution_options(**read_only_options(engine))
     return g.db_reader
+
+
+def page_version(slug: str) -> int | None:
+    """A community's page version, read on a pooled connection without a transaction of
+    its own (SQLite: autocommit reads see the latest commit; PostgreSQL: one statement)."""
+    engine: Engine = current_app.extensions["kith.engine"]
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        if engine.dialect.name == "postgresql":
+            driver.autocommit = True  # one statement, no transaction to end
+        return communities.page_version_raw(driver, engine.dialect.paramstyle, slug)
+    finally:
+        raw.close()
 
 
 def close_session(_exc: BaseException | None = None) -> None:
