@@ -51,16 +51,20 @@ def reader() -> Connection:
 
 def page_version(slug: str) -> int | None:
     """A community's page version, read on a pooled connection without a transaction of
-    its own (SQLite: autocommit reads see the latest commit; PostgreSQL: one statement)."""
+    its own (SQLite: an autocommit read sees the latest commit; PostgreSQL: one
+    autocommitted statement, the connection given back as it was lent)."""
     engine: Engine = current_app.extensions["kith.engine"]
     raw = engine.raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    postgres = engine.dialect.name == "postgresql"
     try:
-        driver = raw.driver_connection
-        assert driver is not None
-        if engine.dialect.name == "postgresql":
-            driver.autocommit = True  # one statement, no transaction to end
+        if postgres:
+            driver.autocommit = True
         return communities.page_version_raw(driver, engine.dialect.paramstyle, slug)
     finally:
+        if postgres:
+            driver.autocommit = False  # the next user of this connection expects it
         raw.close()
 
 

@@ -101,3 +101,25 @@ def test_page_views_send_nothing_to_redis(make_community, client, redis, setting
     for path in ("/", "/c/circle", "/c/circle", links.preferences_url("", token)):
         assert client.get(path).status_code == 200
     assert commands() == before
+
+
+def test_the_fast_page_read_leaves_its_pooled_connection_transactional(
+    make_community, app, client, db
+):
+    """The version check borrows a pooled connection in autocommit; the next unit of work
+    on that connection must still be one transaction that a rollback undoes."""
+    from community.models import Community
+
+    make_community(slug="circle")
+    assert client.get("/c/circle").status_code == 200
+    units = app.extensions["kith.units"]
+    work = units.begin()
+    try:
+        work.session.query(Community).filter_by(slug="circle").update({"name": "Changed"})
+        work.session.flush()
+        work.rollback()
+    finally:
+        work.session.close()
+    db.expire_all()
+    assert db.query(Community).filter_by(slug="circle").one().name == "Morning Circle"
+    db.commit()
