@@ -17,7 +17,7 @@ from jobs.queues import enqueue_delivery
 
 from . import db
 from .limits import install_limits
-from .pages import PageCache
+from .pages import PageCache, VersionReader
 
 csrf = CSRFProtect()
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["kith.engine"] = engine
     app.extensions["kith.sessions"] = make_session_factory(engine)
     app.extensions["kith.pages"] = PageCache()
+    app.extensions["kith.page_versions"] = VersionReader(engine)
     app.extensions["kith.signer"] = Signer(settings.secret_key)
     app.extensions["kith.clock"] = clock = settings.clock()
     app.extensions["kith.units"] = UnitFactory(

@@ -8,11 +8,12 @@ from flask import current_app, g, request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from community import communities
 from community.db import read_only_options
 from community.settings import Settings
 from community.tokens import Signer
 from community.uow import UnitFactory, UnitOfWork
+
+from .pages import VersionReader
 
 # Requests that only read: their transaction never takes (or waits for) a write lock.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,22 +51,9 @@ def reader() -> Connection:
 
 
 def page_version(slug: str) -> int | None:
-    """A community's page version, read on a pooled connection without a transaction of
-    its own (SQLite: an autocommit read sees the latest commit; PostgreSQL: one
-    autocommitted statement, the connection given back as it was lent)."""
-    engine: Engine = current_app.extensions["kith.engine"]
-    raw = engine.raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    postgres = engine.dialect.name == "postgresql"
-    try:
-        if postgres:
-            driver.autocommit = True
-        return communities.page_version_raw(driver, engine.dialect.paramstyle, slug)
-    finally:
-        if postgres:
-            driver.autocommit = False  # the next user of this connection expects it
-        raw.close()
+    """A community's page version: the one read a cached community page makes."""
+    reader: VersionReader = current_app.extensions["kith.page_versions"]
+    return reader.version(slug)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -7,8 +7,17 @@ made by any process moves it) and the token is put in per request.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import Engine
+
+from community import communities
+
+log = logging.getLogger(__name__)
 
 TOKEN_SLOT = "\x00csrf\x00"  # stands where each visitor's CSRF token goes
 
@@ -33,3 +42,48 @@ class PageCache:
             self._pages.move_to_end(key)
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
+
+
+class VersionReader:
+    """Reads page versions on one connection per thread, kept open in autocommit.
+
+    The cached page's only database work is this one indexed read, so it is done at the
+    price of one statement: no pool checkout (on PostgreSQL that is a ping and a
+    reset on top), no transaction to begin and end. Each statement is its own snapshot,
+    so it sees every commit made before it. A broken connection is replaced.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+
+    def version(self, slug: str) -> int | None:
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                return communities.page_version_raw(
+                    conn.driver_connection, self.engine.dialect.paramstyle, slug
+                )
+            except Exception as exc:
+                log.warning("page version read failed (%s); reconnecting", exc)
+                self._drop()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.engine.raw_connection()
+            driver: Any = conn.driver_connection
+            if self.engine.dialect.name == "postgresql":
+                driver.autocommit = True  # this one never goes back to the pool
+            self._local.conn = conn
+        return conn
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # already gone
+                conn.invalidate()

@@ -123,3 +123,14 @@ def test_the_fast_page_read_leaves_its_pooled_connection_transactional(
     db.expire_all()
     assert db.query(Community).filter_by(slug="circle").one().name == "Morning Circle"
     db.commit()
+
+
+def test_a_broken_page_version_connection_is_replaced(make_community, app, client):
+    """The version reader keeps a connection open; one the server dropped (a restart,
+    an idle timeout) is replaced on the next read, and the page still renders."""
+    make_community(slug="circle")
+    assert client.get("/c/circle").status_code == 200
+    reader = app.extensions["kith.page_versions"]
+    reader._local.conn.driver_connection.close()  # as if the server went away
+    assert client.get("/c/circle").status_code == 200
+    assert reader.version("circle") is not None
