@@ -9,7 +9,7 @@ from community import communities, members
 from community.errors import CommunityError, UnknownCommunity
 
 from . import db
-from .pages import TOKEN_SLOT, PageCache
+from .pages import TOKEN_SLOT, Cached, PageCache, VersionReader
 
 bp = Blueprint("communities", __name__)
 
@@ -33,15 +33,19 @@ def index():
 def page(slug: str):
     """The public page: one small query when nothing changed since it was rendered."""
     cache: PageCache = current_app.extensions["kith.pages"]
-    version = db.page_version(slug)
-    if version is None:
-        abort(404)
-    html = cache.get(slug, version)
-    if html is None:
-        shown = communities.community_page(db.reader(), slug)
-        html = _page_html(shown, csrf=TOKEN_SLOT)
-        cache.put(slug, shown.version, html)
-    return html.replace(TOKEN_SLOT, generate_csrf())
+    watch: VersionReader = current_app.extensions["kith.page_versions"]
+    seen = watch.token(slug)
+    cached = cache.get(slug)
+    if cached is None or seen is None or cached.seen != seen:
+        version = watch.version(slug)
+        if version is None:
+            abort(404)
+        if cached is None or cached.version != version:
+            shown = communities.community_page(db.reader(), slug)
+            cached = Cached(shown.version, _page_html(shown, csrf=TOKEN_SLOT))
+        cached.seen = seen
+        cache.put(slug, cached)
+    return cached.html.replace(TOKEN_SLOT, generate_csrf())
 
 
 def _page_html(shown, *, csrf: str, error: str = "", form=None) -> str:

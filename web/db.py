@@ -13,8 +13,6 @@ from community.settings import Settings
 from community.tokens import Signer
 from community.uow import UnitFactory, UnitOfWork
 
-from .pages import VersionReader
-
 # Requests that only read: their transaction never takes (or waits for) a write lock.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -48,12 +46,6 @@ def reader() -> Connection:
         engine: Engine = current_app.extensions["kith.engine"]
         g.db_reader = engine.connect().execution_options(**read_only_options(engine))
     return g.db_reader
-
-
-def page_version(slug: str) -> int | None:
-    """A community's page version: the one read a cached community page makes."""
-    reader: VersionReader = current_app.extensions["kith.page_versions"]
-    return reader.version(slug)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -3,6 +3,13 @@
 A community page is the same for every visitor but for the CSRF token in its form,
 so it is rendered once per `page_version` (kept by database triggers, so a change
 made by any process moves it) and the token is put in per request.
+
+A view usually needs no database work at all: it asks a `ChangeWatch` whether anything
+could have changed since the page was rendered. On SQLite that is `PRAGMA
+data_version` on a connection this process keeps (it moves whenever another
+connection commits); on PostgreSQL a listener thread counts the NOTIFY that the
+page-version trigger sends on commit. Only when the answer is "maybe" does the view
+read the page version, one indexed statement.
 """
 
 from __future__ import annotations
@@ -10,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -22,68 +31,175 @@ log = logging.getLogger(__name__)
 TOKEN_SLOT = "\x00csrf\x00"  # stands where each visitor's CSRF token goes
 
 
+@dataclass
+class Cached:
+    version: int
+    html: str
+    seen: object = None  # the change watch's token when the version was last read
+
+
 class PageCache:
     def __init__(self, max_pages: int = 512) -> None:
         self.max_pages = max_pages
-        self._pages: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._pages: OrderedDict[str, Cached] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str, version: int) -> str | None:
+    def get(self, key: str) -> Cached | None:
         with self._lock:
             found = self._pages.get(key)
-            if found is None or found[0] != version:
-                return None
-            self._pages.move_to_end(key)
-            return found[1]
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
 
-    def put(self, key: str, version: int, html: str) -> None:
+    def put(self, key: str, page: Cached) -> None:
         with self._lock:
-            self._pages[key] = (version, html)
+            self._pages[key] = page
             self._pages.move_to_end(key)
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
 
 
 class VersionReader:
-    """Reads page versions on one connection per thread, kept open in autocommit.
+    """Reads page versions on spare connections of its own, kept open in autocommit.
 
     The cached page's only database work is this one indexed read, so it is done at the
     price of one statement: no pool checkout (on PostgreSQL that is a ping and a
     reset on top), no transaction to begin and end. Each statement is its own snapshot,
-    so it sees every commit made before it. A broken connection is replaced.
+    so it sees every commit made before it.
+
+    The connections are detached from the engine's pool, so an autocommit connection
+    can never be handed to a unit of work (threads come and go under the development
+    server; a thread-local fairy would go back to the pool when its thread dies). They
+    are lent last-in first-out, one view at a time; a broken one is closed and replaced.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._local = threading.local()
+        self._spare: list[_Spare] = []
+        self._lock = threading.Lock()
+        self._listener = ChangeListener(engine) if engine.dialect.name == "postgresql" else None
+
+    def token(self, slug: str) -> object:
+        """What says whether this community changed since; None when nobody can say.
+
+        Taken before the version is read, so a change committed in between shows as a
+        new token next time.
+        """
+        if self._listener is not None:
+            return self._listener.token(slug)
+        conn = self._borrow()
+        try:
+            cur = conn.driver.cursor()
+            cur.execute("PRAGMA data_version")
+            (value,) = cur.fetchone()
+            cur.close()
+        except Exception:
+            self._discard(conn)
+            return None
+        self._give_back(conn)
+        return (id(conn), value)  # values only compare on one connection
 
     def version(self, slug: str) -> int | None:
         for attempt in (1, 2):
-            conn = self._connection()
+            conn = self._borrow()
             try:
-                return communities.page_version_raw(
-                    conn.driver_connection, self.engine.dialect.paramstyle, slug
+                found = communities.page_version_raw(
+                    conn.driver, self.engine.dialect.paramstyle, slug
                 )
             except Exception as exc:
                 log.warning("page version read failed (%s); reconnecting", exc)
-                self._drop()
+                self._discard(conn)
                 if attempt == 2:
                     raise
+                continue
+            self._give_back(conn)
+            return found
         raise AssertionError("unreachable")
 
-    def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self.engine.raw_connection()
-            driver: Any = conn.driver_connection
-            if self.engine.dialect.name == "postgresql":
-                driver.autocommit = True  # this one never goes back to the pool
-            self._local.conn = conn
-        return conn
+    def close(self) -> None:
+        with self._lock:
+            spare, self._spare = self._spare, []
+        for conn in spare:
+            self._discard(conn)
 
-    def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with contextlib.suppress(Exception):  # already gone
-                conn.invalidate()
+    def _borrow(self) -> _Spare:
+        with self._lock:
+            if self._spare:
+                return self._spare.pop()
+        conn = self.engine.raw_connection()
+        driver: Any = conn.driver_connection
+        conn.detach()  # closed, never pooled, when dropped
+        if self.engine.dialect.name == "postgresql":
+            driver.autocommit = True
+        return _Spare(conn, driver)
+
+    def _give_back(self, conn: _Spare) -> None:
+        with self._lock:
+            self._spare.append(conn)
+
+    @staticmethod
+    def _discard(conn: _Spare) -> None:
+        with contextlib.suppress(Exception):  # already gone
+            conn.fairy.close()
+
+
+@dataclass(frozen=True)
+class _Spare:
+    fairy: Any  # the detached pool entry; closing it closes the connection
+    driver: Any  # the DB-API connection itself
+
+
+class ChangeListener:
+    """LISTENs for the page-version trigger's notices on a connection of its own.
+
+    The token of a community changes with every notice about it, and the epoch with
+    every (re)connection, since notices sent while nobody listened are lost. While
+    the listener is not connected its token is None: views then read the version.
+    """
+
+    CHANNEL = "kith_pages"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._counts: dict[str, int] = {}
+        self._epoch = 0
+        self._ready = False
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def token(self, slug: str) -> object:
+        self._start()
+        with self._lock:
+            if not self._ready:
+                return None
+            return (self._epoch, self._counts.get(slug, 0))
+
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="kith-page-notices", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            conn: Any = None
+            try:
+                conn = self.engine.raw_connection()
+                driver: Any = conn.driver_connection
+                conn.detach()
+                driver.autocommit = True
+                driver.execute(f"LISTEN {self.CHANNEL}")
+                with self._lock:
+                    self._epoch += 1
+                    self._counts.clear()
+                    self._ready = True
+                for notice in driver.notifies():
+                    with self._lock:
+                        self._counts[notice.payload] = self._counts.get(notice.payload, 0) + 1
+            except Exception as exc:
+                log.warning("page change notices interrupted (%s); reconnecting", exc)
+            with self._lock:
+                self._ready = False
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.invalidate()
+            time.sleep(1.0)
