@@ -143,8 +143,12 @@ def search_posts(
 # -- the ranked page -------------------------------------------------------------------
 
 
-def _base(community: Community, parsed: SearchQuery) -> Select[Any]:
-    query: Select[Any] = (
+# post id, thread id, author, created, body, thread subject
+_Page = Select[int, int, str, datetime, str, str]
+
+
+def _base(community: Community, parsed: SearchQuery) -> _Page:
+    query = (
         select(
             Post.id,
             Post.thread_id,
@@ -170,7 +174,7 @@ def _by_author(prefix: str) -> Any:
     )
 
 
-def _ranked(dialect: str, community: Community, parsed: SearchQuery) -> Select[Any]:
+def _ranked(dialect: str, community: Community, parsed: SearchQuery) -> _Page:
     query = _base(community, parsed)
     newest = (Post.created_at.desc(), Post.id.desc())
     if not parsed.has_text:
