@@ -33,3 +33,24 @@ def held_url(base_url: str, token: str) -> str:
 
 def checkin_url(base_url: str, token: str) -> str:
     return _join(base_url, f"/checkin/{token}")
+
+
+# -- the members' archive (web/archive.py) ---------------------------------------------
+
+
+def archive_url(base_url: str, slug: str) -> str:
+    return _join(base_url, f"/c/{slug}/archive")
+
+
+def archive_sign_in_url(base_url: str, slug: str, token: str) -> str:
+    return _join(base_url, f"/c/{slug}/archive/in/{token}")
+
+
+def thread_url(base_url: str, slug: str, thread_id: int) -> str:
+    """A thread's page in the archive: where the digest's titles and "+ N more" lead."""
+    return _join(base_url, f"/c/{slug}/archive/t/{thread_id}")
+
+
+def post_url(base_url: str, slug: str, thread_id: int, post_id: int) -> str:
+    """One post in the archive (RFC 5064 Archived-At of its copies)."""
+    return thread_url(base_url, slug, thread_id) + f"#post-{post_id}"

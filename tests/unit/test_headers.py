@@ -35,6 +35,7 @@ TO_MEMBERS = {
     Purpose.CHECKIN_REMINDER,
     Purpose.DIGEST,
     Purpose.DIGEST_PREVIEW,
+    Purpose.ARCHIVE_LINK,
 }
 ID = r"<[^<>\s\"]+@[^<>\s\"]+>"
 STRICT = policy.default.clone(raise_on_defect=True)
