@@ -53,6 +53,7 @@ class Letter:
     references: tuple[str, ...] = ()
     forwarded: Forwarded | None = None  # attachments passed on, and those left out
     authentication: str | None = None  # what intake found (RFC 8601): sealed with ARC
+    archived_at: str | None = None  # RFC 5064 Archived-At: the post's archive page
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def _post(c: MailContext) -> Letter:
         references=tuple(chain),
         forwarded=forwarded,
         authentication=inbound.auth_results if inbound is not None else None,
+        archived_at=links.post_url(c.base, c.community.slug, thread.id, post.id),
     )
 
 

@@ -4,6 +4,7 @@ the SMTP sink, and the pages are read with the app's test client."""
 from __future__ import annotations
 
 import mailbox
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -290,3 +291,15 @@ def test_paused_members_read_waitlisted_people_do_not(db, sessions, posted, make
         anne.status = MemberStatus.WAITLISTED
         assert not archive.may_read(anne, community)
         s.rollback()
+
+
+def test_preferences_page_opens_the_archive_for_members_only(client, settings, posted, db):
+    from community.members import link_payload
+    from community.tokens import LinkPurpose
+
+    signer = Signer(settings.secret_key)
+    anne = member(db, "anne@example.com")
+    prefs = client.get(f"/preferences/{signer.sign(LinkPurpose.PREFERENCES, link_payload(anne))}")
+    href = re.search(r'href="([^"]+)" id="archive-link"', prefs.get_data(as_text=True)).group(1)
+    assert client.get(href.replace("&amp;", "&")).status_code == 303
+    assert client.get("/c/circle/archive").status_code == 200
