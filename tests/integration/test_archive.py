@@ -303,3 +303,31 @@ def test_preferences_page_opens_the_archive_for_members_only(client, settings, p
     href = re.search(r'href="([^"]+)" id="archive-link"', prefs.get_data(as_text=True)).group(1)
     assert client.get(href.replace("&amp;", "&")).status_code == 303
     assert client.get("/c/circle/archive").status_code == 200
+
+
+def test_round_and_member_pages_show_the_weeks(client, settings, work, ready, posted, sessions):
+    from community import rounds
+    from community.checkins import CheckinAnswer
+    from community.models import CheckinStatus
+
+    with transaction(sessions) as s:
+        anne = s.query(Member).filter_by(address="anne@example.com").one()
+        unit = uow(s, datetime.now(UTC), DOMAIN)
+        for week, text, result in (
+            ("2026-W09", "Write 3 pages", CheckinStatus.DONE),
+            ("2026-W10", "Run twice", CheckinStatus.PARTLY),
+        ):
+            rnd = rounds.open_round(unit, anne.community, week)
+            rounds.record_commitment(unit, rnd, anne, text)
+            rounds.record_checkin(unit, rnd, anne, CheckinAnswer(result, "Felt <good>"))
+        anne_id = anne.id
+    sign_in(client, settings, work, ready, "bart@example.org")
+    listing = client.get("/c/circle/archive/rounds").get_data(as_text=True)
+    assert listing.index("2026-W10") < listing.index("2026-W09")  # newest first
+    week = client.get("/c/circle/archive/rounds/2026-W10").get_data(as_text=True)
+    assert "Run twice" in week and "Partly" in week and "Felt &lt;good&gt;" in week
+    assert client.get("/c/circle/archive/rounds/2031-W01").status_code == 404
+    page = client.get(f"/c/circle/archive/m/{anne_id}").get_data(as_text=True)
+    assert page.index("Run twice") < page.index("Write 3 pages")
+    assert "The timer trick" in page  # her post
+    assert client.get("/c/circle/archive/m/999999").status_code == 404
