@@ -9,6 +9,7 @@ counts only while both still match.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,6 +105,31 @@ def reader_from_claim(session: Session, community: Community, held: object) -> M
     if held.get("v") != member.link_version or held.get("s") != member.archive_version:
         return None
     return member
+
+
+def community_and_reader(
+    session: Session, slug: str, claims: dict[str, object]
+) -> tuple[Community | None, Member | None]:
+    """The community by slug and the reader its claim (in `claims`, by community id)
+    names, in one query: what every archive page needs first."""
+    wanted = [
+        held["m"]
+        for held in claims.values()
+        if isinstance(held, dict) and isinstance(held.get("m"), int)
+    ]
+    row = session.execute(
+        select(Community, Member)
+        .outerjoin(Member, (Member.community_id == Community.id) & Member.id.in_(wanted))
+        .where(Community.slug == slug)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None, None
+    community, member = row
+    held = claims.get(str(community.id))
+    if member is None or not isinstance(held, dict) or held.get("m") != member.id:
+        return community, None
+    return community, reader_from_claim(session, community, held)
 
 
 def sign_out_everywhere(member: Member) -> None:
@@ -218,17 +244,47 @@ class ThreadPage:
 
 def thread_page(session: Session, community: Community, thread_id: int) -> ThreadPage | None:
     """Every post of a thread of this community, oldest first; None if there is none."""
-    thread = session.get(Thread, thread_id)
-    if thread is None or thread.community_id != community.id:
+    outline = thread_outline(session, community, thread_id)
+    if outline is None:
         return None
+    return ThreadPage(outline.id, outline.subject, post_views(session, outline.post_ids))
+
+
+@dataclass(frozen=True)
+class ThreadOutline:
+    id: int
+    subject: str
+    post_ids: tuple[int, ...]  # oldest first
+
+
+def thread_outline(session: Session, community: Community, thread_id: int) -> ThreadOutline | None:
+    """A thread's subject and its posts' ids, in one indexed query.
+
+    Posts never change once written, so a page can keep what it rendered of each and
+    ask only for the posts it has not seen.
+    """
+    rows = session.execute(
+        select(Thread.subject, Post.id)
+        .join(Post, Post.thread_id == Thread.id)
+        .where(Thread.id == thread_id, Thread.community_id == community.id)
+        .order_by(Post.created_at, Post.id)
+    ).all()
+    if not rows:
+        return None
+    return ThreadOutline(thread_id, rows[0][0], tuple(r[1] for r in rows))
+
+
+def post_views(session: Session, post_ids: Sequence[int]) -> tuple[PostView, ...]:
+    """The posts with these ids, in that order, with their attachments listed."""
+    if not post_ids:
+        return ()
     rows = session.execute(
         select(Post, InboundMessage.raw)
         .outerjoin(InboundMessage, InboundMessage.id == Post.inbound_id)
-        .where(Post.thread_id == thread.id)
-        .order_by(Post.created_at, Post.id)
+        .where(Post.id.in_(post_ids))
     ).all()
-    posts = tuple(
-        PostView(
+    found = {
+        post.id: PostView(
             post.id,
             post.author_name,
             post.author_id,
@@ -238,8 +294,8 @@ def thread_page(session: Session, community: Community, thread_id: int) -> Threa
             _attachments(raw) if raw else (),
         )
         for post, raw in rows
-    )
-    return ThreadPage(thread.id, thread.subject, posts)
+    }
+    return tuple(found[i] for i in post_ids if i in found)
 
 
 def _attachments(raw: bytes) -> tuple[AttachmentInfo, ...]:

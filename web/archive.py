@@ -8,6 +8,8 @@ with a Content-Security-Policy that allows no script at all.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import wraps
 
 from flask import (
@@ -22,6 +24,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 
 from community import archive, communities, mbox, search
 from community.errors import CommunityError, UnknownCommunity
@@ -70,10 +73,9 @@ def reader_only(view):
 
     @wraps(view)
     def wrapper(slug: str, **kwargs):
-        community = _community(slug)
-        member = archive.reader_from_claim(
-            db.session(), community, _claims().get(str(community.id))
-        )
+        community, member = archive.community_and_reader(db.session(), slug, _claims())
+        if community is None:
+            abort(404)
         if member is None:
             return _sign_in_page(community, status=403)
         g.community, g.reader = community, member
@@ -168,13 +170,53 @@ def threads(community: Community, member):
     return _page("threads.html", listing=listing)
 
 
+class PostFragments:
+    """Rendered posts by (community, post id), least recently used out first. Posts never
+    change once written, so a thread page renders only the posts it has not seen."""
+
+    def __init__(self, max_posts: int = 4096) -> None:
+        self.max_posts = max_posts
+        self._html: OrderedDict[tuple[int, int], Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, community_id: int, ids: tuple[int, ...]) -> dict[int, Markup]:
+        with self._lock:
+            found = {}
+            for i in ids:
+                html = self._html.get((community_id, i))
+                if html is not None:
+                    self._html.move_to_end((community_id, i))
+                    found[i] = html
+            return found
+
+    def put(self, community_id: int, post_id: int, html: Markup) -> None:
+        with self._lock:
+            self._html[(community_id, post_id)] = html
+            while len(self._html) > self.max_posts:
+                self._html.popitem(last=False)
+
+
+@bp.record_once
+def _setup(state) -> None:
+    state.app.extensions["kith.archive_posts"] = PostFragments()
+
+
 @bp.get("/t/<int:thread_id>")
 @reader_only
 def thread(community: Community, member, thread_id: int):
-    shown = archive.thread_page(db.session(), community, thread_id)
-    if shown is None:
+    outline = archive.thread_outline(db.session(), community, thread_id)
+    if outline is None:
         abort(404)
-    return _page("thread.html", thread=shown)
+    cache: PostFragments = current_app.extensions["kith.archive_posts"]
+    html = cache.get_many(community.id, outline.post_ids)
+    missing = [i for i in outline.post_ids if i not in html]
+    for post in archive.post_views(db.session(), missing):
+        html[post.id] = Markup(
+            render_template("web/archive/_post.html", p=post, community=community)
+        )
+        cache.put(community.id, post.id, html[post.id])
+    posts = [html[i] for i in outline.post_ids if i in html]
+    return _page("thread.html", thread=outline, posts=posts)
 
 
 @bp.get("/search")
