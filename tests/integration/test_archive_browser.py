@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from community import members
@@ -80,25 +81,28 @@ def test_sign_in_read_search_restore_and_download_without_javascript(
     run_jobs(live)
     [mail] = [m for m in sink.to("bart@example.org") if "archive" in m["Subject"]]
     page.goto(link_to(mail, "/archive/in/"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Threads"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Threads")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(ARTIFACTS / "archive-threads-375-dark.png"), full_page=True)
 
     page.get_by_role("link", name="The timer trick").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "The timer trick"
+    expect(page.get_by_role("heading", level=1)).to_have_text("The timer trick")
 
     page.get_by_label("Search the archive").fill('"timer for 25" from:anne')
     page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
     marks = page.locator(".result__snippet mark").all_inner_texts()
     # FTS5 marks a phrase as one span, ts_headline word by word: the same words either way.
     assert " ".join(marks).lower().split()[:3] == ["timer", "for", "25"]
     page.screenshot(path=str(ARTIFACTS / "archive-search-375-dark.png"), full_page=True)
     page.locator(".result__subject").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The timer trick")
 
     trimmed = page.locator(".post__full-text").first
-    assert not trimmed.is_visible()  # cut by the parser, folded away
+    expect(trimmed).to_be_hidden()  # cut by the parser, folded away
     page.get_by_text("Show trimmed text").first.click()  # <details>: no script needed
-    assert trimmed.is_visible() and "Sent from my phone" in trimmed.inner_text()
+    expect(trimmed).to_be_visible()
+    expect(trimmed).to_contain_text("Sent from my phone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(ARTIFACTS / "archive-thread-375-dark.png"), full_page=True)
 
