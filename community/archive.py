@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import outbox
@@ -107,6 +107,18 @@ def reader_from_claim(session: Session, community: Community, held: object) -> M
     return member
 
 
+# Built once: the statements every archive page runs (SQLAlchemy then only binds).
+_COMMUNITY_AND_READER = (
+    select(Community, Member)
+    .outerjoin(
+        Member,
+        (Member.community_id == Community.id) & Member.id.in_(bindparam("wanted", expanding=True)),
+    )
+    .where(Community.slug == bindparam("slug"))
+    .limit(1)
+)
+
+
 def community_and_reader(
     session: Session, slug: str, claims: dict[str, object]
 ) -> tuple[Community | None, Member | None]:
@@ -117,12 +129,7 @@ def community_and_reader(
         for held in claims.values()
         if isinstance(held, dict) and isinstance(held.get("m"), int)
     ]
-    row = session.execute(
-        select(Community, Member)
-        .outerjoin(Member, (Member.community_id == Community.id) & Member.id.in_(wanted))
-        .where(Community.slug == slug)
-        .limit(1)
-    ).first()
+    row = session.execute(_COMMUNITY_AND_READER, {"slug": slug, "wanted": wanted}).first()
     if row is None:
         return None, None
     community, member = row
@@ -250,6 +257,14 @@ def thread_page(session: Session, community: Community, thread_id: int) -> Threa
     return ThreadPage(outline.id, outline.subject, post_views(session, outline.post_ids))
 
 
+_OUTLINE = (
+    select(Thread.subject, Post.id)
+    .join(Post, Post.thread_id == Thread.id)
+    .where(Thread.id == bindparam("thread"), Thread.community_id == bindparam("community"))
+    .order_by(Post.created_at, Post.id)
+)
+
+
 @dataclass(frozen=True)
 class ThreadOutline:
     id: int
@@ -263,12 +278,7 @@ def thread_outline(session: Session, community: Community, thread_id: int) -> Th
     Posts never change once written, so a page can keep what it rendered of each and
     ask only for the posts it has not seen.
     """
-    rows = session.execute(
-        select(Thread.subject, Post.id)
-        .join(Post, Post.thread_id == Thread.id)
-        .where(Thread.id == thread_id, Thread.community_id == community.id)
-        .order_by(Post.created_at, Post.id)
-    ).all()
+    rows = session.execute(_OUTLINE, {"thread": thread_id, "community": community.id}).all()
     if not rows:
         return None
     return ThreadOutline(thread_id, rows[0][0], tuple(r[1] for r in rows))

@@ -37,7 +37,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # the session cookie's life is the limit
+        # An archive session ends that long after signing in, however often it is used:
+        # and its cookie is not signed again on every page.
         PERMANENT_SESSION_LIFETIME=timedelta(days=settings.archive_session_days),
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=64 * 1024,  # our forms are small
     )
     if settings.trusted_proxies:
