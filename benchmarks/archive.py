@@ -2,7 +2,7 @@
 
     python -m benchmarks.archive [--posts 100000] [--per-thread 10] [--repeats 15]
                                  [--seconds 5] [--connections 4]
-                                 [--database-url URL] [--redis-url URL]
+                                 [--database-url URL] [--redis-url URL] [--reset]
 
 Seeds one community with that many posts (bulk inserts; the full-text index follows
 through the database's own machinery: FTS5 triggers on SQLite, the generated tsvector
@@ -32,13 +32,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, literal_column, select, text
 
 from community import archive, search
 from community.communities import create_community
 from community.db import engine_from, make_session_factory, transaction
 from community.members import add_member
-from community.models import Community, Post, Thread
+from community.models import Base, Community, Post, Thread
 from community.schema import upgrade
 from community.settings import load_settings
 from community.tokens import Signer
@@ -111,10 +111,22 @@ def body(rng: random.Random, n: int) -> str:
     return " ".join(sentences)
 
 
-def seed(settings: Any, posts: int, per_thread: int) -> tuple[int, int, str]:
+def seed(settings: Any, posts: int, per_thread: int, reset: bool) -> tuple[int, int, str]:
     """The community, its members and posts; returns (community id, a thread id, token)."""
     engine = engine_from(settings)
     upgrade(engine)
+    with engine.begin() as conn:
+        if conn.scalar(select(func.count()).select_from(Community)):
+            if not reset:
+                raise SystemExit(
+                    "the database already holds communities; pass --reset to empty it first"
+                )
+            names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(table.delete())
     sessions = make_session_factory(engine)
     now = datetime.now(UTC)
     with transaction(sessions) as s:
@@ -185,10 +197,10 @@ def raw_index_query(session: Any, dialect: str, query: search.SearchQuery) -> li
             )
         )
     tsquery = search.pg_tsquery(query)
-    vector = text("posts.search_vector")
+    vector: Any = literal_column("posts.search_vector")
     rows = session.execute(
         select(Post.id)
-        .where(text("posts.search_vector").op("@@")(tsquery))
+        .where(vector.op("@@")(tsquery))
         .order_by(func.ts_rank(vector, tsquery).desc())
         .limit(search.PAGE_SIZE)
     )
@@ -307,6 +319,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
+    parser.add_argument(
+        "--reset", action="store_true", help="empty a server database's Kith tables first"
+    )
     args = parser.parse_args()
 
     data = scratch_dir()
@@ -322,7 +337,7 @@ def main() -> None:
         values["REDIS_URL"] = args.redis_url
     settings = load_settings(values)
     started = time.perf_counter()
-    community_id, thread_id, token = seed(settings, args.posts, args.per_thread)
+    community_id, thread_id, token = seed(settings, args.posts, args.per_thread, args.reset)
     seeded = time.perf_counter() - started
     search_rows = time_search(settings, community_id, args.repeats)
     env = {
