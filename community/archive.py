@@ -200,22 +200,39 @@ class ThreadList:
 def list_threads(session: Session, community: Community, page: int = 1) -> ThreadList:
     """The community's threads, the most recently active first."""
     page = max(1, page)
-    counts = (
-        select(Post.thread_id, func.count().label("n"), func.min(Post.id).label("first"))
-        .group_by(Post.thread_id)
-        .subquery()
-    )
-    first = select(Post.author_name).where(Post.id == counts.c.first).scalar_subquery()
-    rows = session.execute(
-        select(Thread.id, Thread.subject, first, counts.c.n, Thread.last_post_at)
-        .join(counts, counts.c.thread_id == Thread.id)
+    # The page of threads first (ix_threads_community_last), then counts for those only:
+    # the cost stays that of one page however many posts the archive holds.
+    threads = session.execute(
+        select(Thread.id, Thread.subject, Thread.last_post_at)
         .where(Thread.community_id == community.id)
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(THREADS_PER_PAGE + 1)
         .offset((page - 1) * THREADS_PER_PAGE)
     ).all()
-    shown = tuple(ThreadSummary(r[0], r[1], r[2] or "", r[3], r[4]) for r in rows)
-    return ThreadList(shown[:THREADS_PER_PAGE], page, len(rows) > THREADS_PER_PAGE)
+    ids = [t.id for t in threads[:THREADS_PER_PAGE]]
+    counts = {
+        thread_id: (n, first)
+        for thread_id, n, first in session.execute(
+            select(Post.thread_id, func.count(), func.min(Post.id))
+            .where(Post.thread_id.in_(ids))
+            .group_by(Post.thread_id)
+        )
+    }
+    first_ids = [first for _, first in counts.values()]
+    firsts: dict[int, str] = {
+        post_id: name
+        for post_id, name in session.execute(
+            select(Post.id, Post.author_name).where(Post.id.in_(first_ids))
+        )
+    }
+    shown = tuple(
+        ThreadSummary(
+            t.id, t.subject, firsts.get(counts[t.id][1], ""), counts[t.id][0], t.last_post_at
+        )
+        for t in threads[:THREADS_PER_PAGE]
+        if t.id in counts
+    )
+    return ThreadList(shown, page, len(threads) > THREADS_PER_PAGE)
 
 
 @dataclass(frozen=True)

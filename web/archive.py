@@ -24,7 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
 
 from community import archive, communities, mbox, search
 from community.errors import CommunityError, UnknownCommunity
@@ -32,6 +32,7 @@ from community.models import Community
 from community.uow import UnitFactory
 
 from . import db
+from .pages import TOKEN_SLOT
 from .posttext import post_html
 
 bp = Blueprint("archive", __name__, url_prefix="/c/<slug>/archive")
@@ -170,35 +171,36 @@ def threads(community: Community, member):
     return _page("threads.html", listing=listing)
 
 
-class PostFragments:
-    """Rendered posts by (community, post id), least recently used out first. Posts never
-    change once written, so a thread page renders only the posts it has not seen."""
+class RenderedThreads:
+    """Thread pages as rendered, by (community, thread, host or not), least recently used
+    out first, each with the post ids it shows. Posts never change once written, so a
+    page stands until its thread gets a new post; what differs per reader (the CSRF
+    token) is put in per request. Access is still checked on every request."""
 
-    def __init__(self, max_posts: int = 4096) -> None:
-        self.max_posts = max_posts
-        self._html: OrderedDict[tuple[int, int], Markup] = OrderedDict()
+    def __init__(self, max_pages: int = 1024) -> None:
+        self.max_pages = max_pages
+        self._pages: OrderedDict[tuple[int, int, bool], tuple[tuple[int, ...], str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, community_id: int, ids: tuple[int, ...]) -> dict[int, Markup]:
+    def get(self, key: tuple[int, int, bool], version: tuple[int, ...]) -> str | None:
         with self._lock:
-            found = {}
-            for i in ids:
-                html = self._html.get((community_id, i))
-                if html is not None:
-                    self._html.move_to_end((community_id, i))
-                    found[i] = html
-            return found
+            found = self._pages.get(key)
+            if found is None or found[0] != version:
+                return None
+            self._pages.move_to_end(key)
+            return found[1]
 
-    def put(self, community_id: int, post_id: int, html: Markup) -> None:
+    def put(self, key: tuple[int, int, bool], version: tuple[int, ...], html: str) -> None:
         with self._lock:
-            self._html[(community_id, post_id)] = html
-            while len(self._html) > self.max_posts:
-                self._html.popitem(last=False)
+            self._pages[key] = (version, html)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
 
 
 @bp.record_once
 def _setup(state) -> None:
-    state.app.extensions["kith.archive_posts"] = PostFragments()
+    state.app.extensions["kith.archive_threads"] = RenderedThreads()
 
 
 @bp.get("/t/<int:thread_id>")
@@ -207,16 +209,14 @@ def thread(community: Community, member, thread_id: int):
     outline = archive.thread_outline(db.session(), community, thread_id)
     if outline is None:
         abort(404)
-    cache: PostFragments = current_app.extensions["kith.archive_posts"]
-    html = cache.get_many(community.id, outline.post_ids)
-    missing = [i for i in outline.post_ids if i not in html]
-    for post in archive.post_views(db.session(), missing):
-        html[post.id] = Markup(
-            render_template("web/archive/_post.html", p=post, community=community)
-        )
-        cache.put(community.id, post.id, html[post.id])
-    posts = [html[i] for i in outline.post_ids if i in html]
-    return _page("thread.html", thread=outline, posts=posts)
+    cache: RenderedThreads = current_app.extensions["kith.archive_threads"]
+    key = (community.id, thread_id, archive.is_host(member))
+    html = cache.get(key, outline.post_ids)
+    if html is None:
+        posts = archive.post_views(db.session(), outline.post_ids)
+        html = _page("thread.html", thread=outline, posts=posts, csrf=TOKEN_SLOT)
+        cache.put(key, outline.post_ids, html)
+    return html.replace(TOKEN_SLOT, generate_csrf())
 
 
 @bp.get("/search")
@@ -260,6 +260,12 @@ def round_week(community: Community, member, week: str):
     if summary is None:
         abort(404)
     return _page("round.html", summary=summary)
+
+
+@bp.get("/me")
+@reader_only
+def me(community: Community, member):
+    return redirect(url_for("archive.member_page", slug=community.slug, member_id=member.id))
 
 
 @bp.get("/m/<int:member_id>")

@@ -331,3 +331,31 @@ def test_round_and_member_pages_show_the_weeks(client, settings, work, ready, po
     assert page.index("Run twice") < page.index("Write 3 pages")
     assert "The timer trick" in page  # her post
     assert client.get("/c/circle/archive/m/999999").status_code == 404
+
+
+def test_a_kept_thread_page_shows_new_posts_and_each_readers_own_token(
+    app, client, settings, work, ready, posted, server
+):
+    sign_in(client, settings, work, ready, "anne@example.com")
+    path = f"/c/circle/archive/t/{posted[0].thread_id}"
+    first = client.get(path).get_data(as_text=True)
+    assert first.count('class="post"') == 2
+    reply = EmailMessage()
+    reply["From"] = "Cleo <cleo@example.net>"
+    reply["To"] = f"circle@{DOMAIN}"
+    reply["Subject"] = "Re: The timer trick"
+    reply["Message-ID"] = make_msgid(domain="example.net")
+    reply["In-Reply-To"] = posted[1].message_id
+    reply.set_content("Cleo's quince jam helps too.")
+    server.send(reply, [f"circle@{DOMAIN}"], mail_from="cleo@example.net")
+    work()
+    again = client.get(path).get_data(as_text=True)
+    assert again.count('class="post"') == 3 and "quince jam" in again
+    # Another reader gets the same kept page with a token of their own, which works.
+    other = app.test_client()
+    sign_in(other, settings, work, ready, "bart@example.org")
+    theirs = other.get(path).get_data(as_text=True)
+    assert csrf_from(theirs) != csrf_from(again)
+    out = other.post("/c/circle/archive/out", data={"csrf_token": csrf_from(theirs)})
+    assert out.status_code == 303 and other.get(path).status_code == 403
+    assert client.get(path).status_code == 200
