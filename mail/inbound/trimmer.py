@@ -17,6 +17,7 @@ from .attributions import (
     looks_like_unknown_attribution,
     opens_with_attribution,
 )
+from .house import own_copy_start
 from .markers import (
     MAX_HEADER_SCAN,
     header_blocks,
@@ -36,9 +37,10 @@ BANNER = "banner"  # "-----Original Message-----", "Begin forwarded message:"
 HEADER = "header-block"  # an embedded "From: / Sent: / To: / Subject:" block
 DELIMITER = "signature"  # "-- ", "____", "-----": signatures and Outlook separators
 FOOTER = "footer"  # "Sent from my iPhone" and friends
+OWN_COPY = "own-copy"  # a mail of ours pasted below without quote marks
 
 MAX_TRIM_TEXT = 2000  # characters of each cut kept for `trimmed`
-_MARKER_KINDS = frozenset({QUOTE, ATTRIBUTION, BANNER, HEADER, DELIMITER, FOOTER})
+_MARKER_KINDS = frozenset({QUOTE, ATTRIBUTION, BANNER, HEADER, DELIMITER, FOOTER, OWN_COPY})
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
     ends = [index + 1 for index in range(count)]
     fenced = _fenced(lines)
     blocks = header_blocks(lines)
+    own = own_copy_start(lines)
     index = 0
     while index < count:
         line = lines[index]
@@ -132,6 +135,8 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
             kind = BLANK
         elif fenced[index]:
             kind = TEXT
+        elif index == own:
+            kind, span = OWN_COPY, count - index
         elif is_quote(line):
             kind = QUOTE
         elif attribution := attribution_span(lines, index):
