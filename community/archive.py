@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from . import outbox
+from . import links, outbox
 from .addresses import normalise_address
 from .attachments import attachment_parts
 from .digests import RoundSummary
@@ -145,12 +145,18 @@ def sign_out_everywhere(member: Member) -> None:
 
 
 def request_link(
-    uow: UnitOfWork, community: Community, raw_address: str, *, mails_per_hour: int
+    uow: UnitOfWork,
+    community: Community,
+    raw_address: str,
+    *,
+    mails_per_hour: int,
+    next_path: str = "",
 ) -> None:
     """Mail a sign-in link to the address if it belongs to a reader; otherwise nothing.
 
     The caller answers the same whatever happened, so the form tells nobody who is a
-    member. Raises InvalidAddress for text that is not an address at all.
+    member. `next_path`: the archive page the link should open (kept only if it is
+    one, see links.archive_page). Raises InvalidAddress for text that is not an address.
     """
     address = normalise_address(raw_address)
     member = find_member(uow.session, community, address)
@@ -171,6 +177,7 @@ def request_link(
         recipient=member.address,
         community_id=community.id,
         member_id=member.id,
+        context={"next": links.archive_page(community.slug, next_path) or ""},
     )
 
 

@@ -26,7 +26,7 @@ from flask import (
 )
 from flask_wtf.csrf import generate_csrf
 
-from community import archive, communities, mbox, search
+from community import archive, communities, links, mbox, search
 from community.errors import CommunityError, UnknownCommunity
 from community.models import Community
 from community.uow import UnitFactory
@@ -93,6 +93,12 @@ def _sign_in_page(community: Community, *, status: int = 200, error: str = "", s
             error=error,
             sent=sent,
             valid_hours=db.settings().archive_link_hours,
+            # The page that asked for a reader: the link will lead back to it.
+            next_path=links.archive_page(
+                community.slug,
+                request.form.get("next", "") if request.method == "POST" else request.path,
+            )
+            or "",
         ),
         status,
     )
@@ -110,6 +116,7 @@ def send_link(slug: str):
             community,
             request.form.get("email", ""),
             mails_per_hour=db.settings().join_mails_per_address,
+            next_path=request.form.get("next", ""),
         )
     except CommunityError as exc:  # not an address at all; says nothing about members
         db.unit().rollback()
@@ -134,7 +141,8 @@ def sign_in(slug: str, token: str):
     held[str(community.id)] = archive.claim(member)
     session[SESSION_KEY] = held
     session.permanent = True
-    return redirect(url_for("archive.threads", slug=slug), code=303)
+    page = links.archive_page(slug, request.args.get("next", ""))
+    return redirect(page or url_for("archive.threads", slug=slug), code=303)
 
 
 @bp.post("/out")

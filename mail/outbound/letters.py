@@ -304,7 +304,9 @@ def _archive_link(c: MailContext) -> Letter:
         f"Your link to the {c.community.name} archive",
         to_member=True,
         context={
-            "sign_in_url": links.archive_sign_in_url(c.base, c.community.slug, token),
+            "sign_in_url": links.archive_sign_in_url(
+                c.base, c.community.slug, token, str(c.row.context.get("next") or "")
+            ),
             "valid_hours": c.settings.archive_link_hours,
         },
     )

@@ -359,3 +359,16 @@ def test_a_kept_thread_page_shows_new_posts_and_each_readers_own_token(
     out = other.post("/c/circle/archive/out", data={"csrf_token": csrf_from(theirs)})
     assert out.status_code == 303 and other.get(path).status_code == 403
     assert client.get(path).status_code == 200
+
+
+def test_a_sign_in_link_never_leads_off_the_archive(client, settings, posted, db):
+    token = archive.sign_in_token(Signer(settings.secret_key), member(db, "anne@example.com"))
+    thread = f"/c/circle/archive/t/{posted[0].thread_id}"
+    assert (
+        client.get(f"/c/circle/archive/in/{token}?next={thread}")
+        .headers["Location"]
+        .endswith(thread)
+    )
+    for hostile in ("https://evil.example/", "//evil.example/x", "/c/other/archive"):
+        response = client.get(f"/c/circle/archive/in/{token}", query_string={"next": hostile})
+        assert response.headers["Location"].endswith("/c/circle/archive"), hostile

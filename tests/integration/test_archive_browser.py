@@ -81,6 +81,10 @@ def test_sign_in_read_search_restore_and_download_without_javascript(
     run_jobs(live)
     [mail] = [m for m in sink.to("bart@example.org") if "archive" in m["Subject"]]
     page.goto(link_to(mail, "/archive/in/"))
+    # Signed in, the link leads back to the page that asked: the thread of the mail.
+    expect(page.get_by_role("heading", level=1)).to_have_text("The timer trick")
+    assert page.url.split("#")[0] == archived_at.split("#")[0]
+    page.get_by_role("link", name="Morning Circle").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Threads")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(ARTIFACTS / "archive-threads-375-dark.png"), full_page=True)
