@@ -283,14 +283,30 @@ def test_link_mails_per_address_are_capped(client, settings, work, ready, posted
     assert len(rows) == settings.join_mails_per_address
 
 
-def test_paused_members_read_waitlisted_people_do_not(db, sessions, posted, make_community):
-    with transaction(sessions) as s:
-        anne = s.query(Member).filter_by(address="anne@example.com").one()
-        community = anne.community
-        assert archive.may_read(anne, community)
-        anne.status = MemberStatus.WAITLISTED
-        assert not archive.may_read(anne, community)
-        s.rollback()
+def test_paused_members_and_the_host_read_others_do_not(client, settings, posted, sessions, db):
+    """Active members read, whether their mail is paused or bouncing, and so does the
+    host; people waiting for a seat or approval, and leavers, do not."""
+    from community.models import DeliveryStatus, Role
+
+    signer = Signer(settings.secret_key)
+    cases = [
+        (MemberStatus.ACTIVE, DeliveryStatus.PAUSED, 303),
+        (MemberStatus.ACTIVE, DeliveryStatus.BOUNCING, 303),
+        (MemberStatus.WAITLISTED, DeliveryStatus.ENABLED, 400),
+        (MemberStatus.AWAITING_APPROVAL, DeliveryStatus.ENABLED, 400),
+        (MemberStatus.REMOVED, DeliveryStatus.ENABLED, 400),
+    ]
+    for status, delivery, expected in cases:
+        with transaction(sessions) as s:
+            anne = s.query(Member).filter_by(address="anne@example.com").one()
+            anne.status, anne.delivery_status = status, delivery
+            token = archive.sign_in_token(signer, anne)
+        assert client.get(f"/c/circle/archive/in/{token}").status_code == expected, status
+    host = member(db, "hana@example.com")
+    assert host.role == Role.HOST
+    assert (
+        client.get(f"/c/circle/archive/in/{archive.sign_in_token(signer, host)}").status_code == 303
+    )
 
 
 def test_preferences_page_opens_the_archive_for_members_only(client, settings, posted, db):
