@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import links, outbox
@@ -100,11 +100,90 @@ def reader_from_claim(session: Session, community: Community, held: object) -> M
         return None
     member_id = held.get("m")
     member = session.get(Member, member_id) if isinstance(member_id, int) else None
-    if member is None or not may_read(member, community):
+    if member is None or member.community_id != community.id:
         return None
-    if held.get("v") != member.link_version or held.get("s") != member.archive_version:
-        return None
-    return member
+    holds = claim_holds(held, member.id, member.status, member.link_version, member.archive_version)
+    return member if holds else None
+
+
+def claim_holds(
+    held: dict[str, object], member_id: int, status: MemberStatus, link: int, sessions: int
+) -> bool:
+    """The one rule for a session's claim: the member it names still reads the archive,
+    and neither their links nor their archive sessions were revoked since."""
+    return (
+        held.get("m") == member_id
+        and status in READERS
+        and held.get("v") == link
+        and held.get("s") == sessions
+    )
+
+
+def claimed_ids(claims: dict[str, object]) -> list[int]:
+    """The member ids a session's claims name (one per community signed in to)."""
+    return [
+        held["m"]
+        for held in claims.values()
+        if isinstance(held, dict) and isinstance(held.get("m"), int)
+    ]
+
+
+@dataclass(frozen=True)
+class ThreadAccess:
+    """What a thread page needs to know before anything else, read in one statement."""
+
+    community_id: int | None  # None: no such community
+    reader_id: int | None  # None: nobody who may read it now
+    is_host: bool
+    subject: str | None  # None: no such thread in this community
+    post_ids: tuple[int, ...]
+
+
+_THREAD_ACCESS = (
+    select(
+        Community.id,
+        Member.id,
+        Member.status,
+        Member.link_version,
+        Member.archive_version,
+        Member.role,
+        Thread.subject,
+        Post.id,
+    )
+    .select_from(Community)
+    .outerjoin(
+        Member,
+        (Member.community_id == Community.id) & Member.id.in_(bindparam("wanted", expanding=True)),
+    )
+    .outerjoin(Thread, (Thread.id == bindparam("thread")) & (Thread.community_id == Community.id))
+    .outerjoin(Post, Post.thread_id == Thread.id)
+    .where(Community.slug == bindparam("slug"))
+    .order_by(Post.created_at, Post.id)
+)
+
+
+def thread_access(
+    conn: Connection, slug: str, claims: dict[str, object], thread_id: int
+) -> ThreadAccess:
+    """The community, whether the session's claim still holds, and the thread's subject
+    and post ids: the whole per-request work of a thread page whose rendering is kept.
+    Takes a bare connection: no session, no objects."""
+    rows = conn.execute(
+        _THREAD_ACCESS, {"slug": slug, "wanted": claimed_ids(claims), "thread": thread_id}
+    ).all()
+    if not rows:
+        return ThreadAccess(None, None, False, None, ())
+    community_id, member_id, status, link, sessions, role, subject, _ = rows[0]
+    held = claims.get(str(community_id))
+    reader = (
+        member_id
+        if member_id is not None
+        and isinstance(held, dict)
+        and claim_holds(held, member_id, status, link, sessions)
+        else None
+    )
+    posts = tuple(row[7] for row in rows if row[7] is not None)
+    return ThreadAccess(community_id, reader, role == Role.HOST, subject, posts)
 
 
 # Built once: the statements every archive page runs (SQLAlchemy then only binds).
@@ -124,11 +203,7 @@ def community_and_reader(
 ) -> tuple[Community | None, Member | None]:
     """The community by slug and the reader its claim (in `claims`, by community id)
     names, in one query: what every archive page needs first."""
-    wanted = [
-        held["m"]
-        for held in claims.values()
-        if isinstance(held, dict) and isinstance(held.get("m"), int)
-    ]
+    wanted = claimed_ids(claims)
     row = session.execute(_COMMUNITY_AND_READER, {"slug": slug, "wanted": wanted}).first()
     if row is None:
         return None, None

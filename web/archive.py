@@ -212,18 +212,30 @@ def _setup(state) -> None:
 
 
 @bp.get("/t/<int:thread_id>")
-@reader_only
-def thread(community: Community, member, thread_id: int):
-    outline = archive.thread_outline(db.session(), community, thread_id)
-    if outline is None:
+def thread(slug: str, thread_id: int):
+    """Access and the thread's post ids in one statement on a bare connection; the page
+    itself is rendered once per thread (and host or not) until a post arrives."""
+    access = archive.thread_access(db.reader(), slug, _claims(), thread_id)
+    if access.community_id is None:
+        abort(404)
+    if access.reader_id is None:
+        return _sign_in_page(_community(slug), status=403)
+    if access.subject is None:
         abort(404)
     cache: RenderedThreads = current_app.extensions["kith.archive_threads"]
-    key = (community.id, thread_id, archive.is_host(member))
-    html = cache.get(key, outline.post_ids)
+    key = (access.community_id, thread_id, access.is_host)
+    html = cache.get(key, access.post_ids)
     if html is None:
-        posts = archive.post_views(db.session(), outline.post_ids)
+        community, member = archive.community_and_reader(db.session(), slug, _claims())
+        if community is None:
+            abort(404)
+        if member is None:  # left between the two reads
+            return _sign_in_page(community, status=403)
+        g.community, g.reader = community, member
+        outline = archive.ThreadOutline(thread_id, access.subject, access.post_ids)
+        posts = archive.post_views(db.session(), access.post_ids)
         html = _page("thread.html", thread=outline, posts=posts, csrf=TOKEN_SLOT)
-        cache.put(key, outline.post_ids, html)
+        cache.put(key, access.post_ids, html)
     return html.replace(TOKEN_SLOT, generate_csrf())
 
 
