@@ -388,3 +388,14 @@ def test_a_sign_in_link_never_leads_off_the_archive(client, settings, posted, db
     for hostile in ("https://evil.example/", "//evil.example/x", "/c/other/archive"):
         response = client.get(f"/c/circle/archive/in/{token}", query_string={"next": hostile})
         assert response.headers["Location"].endswith("/c/circle/archive"), hostile
+
+
+def test_the_session_cookie_is_secure_on_an_https_site(settings, runtime, posted, db):
+    from dataclasses import replace
+
+    from web import create_app
+
+    app = create_app(replace(settings, base_url="https://kith.test"))
+    token = archive.sign_in_token(Signer(settings.secret_key), member(db, "anne@example.com"))
+    cookie = app.test_client().get(f"/c/circle/archive/in/{token}").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
