@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import links, outbox
@@ -139,38 +139,30 @@ class ThreadAccess:
     post_ids: tuple[int, ...]
 
 
-_THREAD_ACCESS = (
-    select(
-        Community.id,
-        Member.id,
-        Member.status,
-        Member.link_version,
-        Member.archive_version,
-        Member.role,
-        Thread.subject,
-        Post.id,
-    )
-    .select_from(Community)
-    .outerjoin(
-        Member,
-        (Member.community_id == Community.id) & Member.id.in_(bindparam("wanted", expanding=True)),
-    )
-    .outerjoin(Thread, (Thread.id == bindparam("thread")) & (Thread.community_id == Community.id))
-    .outerjoin(Post, Post.thread_id == Thread.id)
-    .where(Community.slug == bindparam("slug"))
-    .order_by(Post.created_at, Post.id)
-)
-
-
-def thread_access(
-    conn: Connection, slug: str, claims: dict[str, object], thread_id: int
+def thread_access_raw(
+    dbapi_conn: Any, paramstyle: str, slug: str, claims: dict[str, object], thread_id: int
 ) -> ThreadAccess:
     """The community, whether the session's claim still holds, and the thread's subject
-    and post ids: the whole per-request work of a thread page whose rendering is kept.
-    Takes a bare connection: no session, no objects."""
-    rows = conn.execute(
-        _THREAD_ACCESS, {"slug": slug, "wanted": claimed_ids(claims), "thread": thread_id}
-    ).all()
+    and post ids: the whole per-request work of a thread page whose rendering is kept,
+    as one statement on a bare DB-API connection in autocommit (each statement sees
+    every commit before it, so a member who left is out on this very request)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    wanted = claimed_ids(claims) or [-1]
+    members = ", ".join([mark] * len(wanted))
+    sql = (
+        "SELECT c.id, m.id, m.status, m.link_version, m.archive_version, m.role, "
+        "t.subject, p.id FROM communities c "
+        f"LEFT JOIN members m ON m.community_id = c.id AND m.id IN ({members}) "
+        f"LEFT JOIN threads t ON t.id = {mark} AND t.community_id = c.id "
+        "LEFT JOIN posts p ON p.thread_id = t.id "
+        f"WHERE c.slug = {mark} ORDER BY p.created_at, p.id"
+    )
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(sql, (*wanted, thread_id, slug))
+        rows = cur.fetchall()
+    finally:
+        cur.close()
     if not rows:
         return ThreadAccess(None, None, False, None, ())
     community_id, member_id, status, link, sessions, role, subject, _ = rows[0]
@@ -179,11 +171,11 @@ def thread_access(
         member_id
         if member_id is not None
         and isinstance(held, dict)
-        and claim_holds(held, member_id, status, link, sessions)
+        and claim_holds(held, member_id, MemberStatus(status), link, sessions)
         else None
     )
     posts = tuple(row[7] for row in rows if row[7] is not None)
-    return ThreadAccess(community_id, reader, role == Role.HOST, subject, posts)
+    return ThreadAccess(community_id, reader, role == Role.HOST.value, subject, posts)
 
 
 # Built once: the statements every archive page runs (SQLAlchemy then only binds).

@@ -32,7 +32,7 @@ from community.models import Community
 from community.uow import UnitFactory
 
 from . import db
-from .pages import TOKEN_SLOT
+from .pages import TOKEN_SLOT, VersionReader
 from .posttext import post_html
 
 bp = Blueprint("archive", __name__, url_prefix="/c/<slug>/archive")
@@ -215,7 +215,9 @@ def _setup(state) -> None:
 def thread(slug: str, thread_id: int):
     """Access and the thread's post ids in one statement on a bare connection; the page
     itself is rendered once per thread (and host or not) until a post arrives."""
-    access = archive.thread_access(db.reader(), slug, _claims(), thread_id)
+    spares: VersionReader = current_app.extensions["kith.page_versions"]
+    with spares.lend() as conn:
+        access = archive.thread_access_raw(conn, spares.paramstyle, slug, _claims(), thread_id)
     if access.community_id is None:
         abort(404)
     if access.reader_id is None:
