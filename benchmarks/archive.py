@@ -21,6 +21,7 @@ on PostgreSQL), then:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -179,7 +180,11 @@ def seed(settings: Any, posts: int, per_thread: int, reset: bool) -> tuple[int, 
             batch = []
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            auto.execute(text("VACUUM ANALYZE"))
+            # Write the seeded pages out now, not while the load generator runs.
+            with contextlib.suppress(Exception):  # needs a superuser or pg_checkpoint
+                auto.execute(text("CHECKPOINT"))
     engine.dispose()
     return community_id, thread_ids[len(thread_ids) // 2], token
 
