@@ -114,18 +114,22 @@ def search_posts(
 ) -> SearchResults:
     """One page of the community's posts matching `query`, best first.
 
-    Two steps: rank and pick the page's post ids, then build snippets for those only
-    (ts_headline and snippet() read the whole text; a page needs twenty, not all).
+    Snippets are made for the page's posts only (ts_headline and snippet() read the
+    whole text; a page needs twenty, not every match): on PostgreSQL by an outer query
+    around the ranked page, on SQLite by a second query for the page's ids.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if parsed.is_empty:
         return SearchResults(parsed, (), False, offset)
     dialect = session.get_bind().dialect.name
     ranked = _ranked(dialect, community, parsed).limit(limit + 1).offset(offset)
-    rows = session.execute(ranked).all()
+    snippets: dict[int, tuple[Segment, ...]]
+    if dialect == "postgresql" and parsed.has_text:
+        rows, snippets = _ranked_with_headlines(session, ranked, parsed)
+    else:
+        rows = list(session.execute(ranked).all())
+        snippets = _snippets(session, dialect, parsed, [row.id for row in rows[:limit]])
     page = rows[:limit]
-    ids = [row.id for row in page]
-    snippets = _snippets(session, dialect, parsed, ids)
     hits = tuple(
         Hit(
             post_id=row.id,
@@ -174,7 +178,7 @@ def _by_author(prefix: str) -> Any:
     )
 
 
-def _ranked(dialect: str, community: Community, parsed: SearchQuery) -> _Page:
+def _ranked(dialect: str, community: Community, parsed: SearchQuery) -> Any:
     query = _base(community, parsed)
     newest = (Post.created_at.desc(), Post.id.desc())
     if not parsed.has_text:
@@ -182,8 +186,11 @@ def _ranked(dialect: str, community: Community, parsed: SearchQuery) -> _Page:
     if dialect == "postgresql":
         tsquery = pg_tsquery(parsed)
         vector: Any = literal_column("posts.search_vector")
-        return query.where(vector.op("@@")(tsquery)).order_by(
-            func.ts_rank(vector, tsquery).desc(), *newest
+        rank = func.ts_rank(vector, tsquery)
+        return (
+            query.add_columns(rank.label("rank"))
+            .where(vector.op("@@")(tsquery))
+            .order_by(rank.desc(), *newest)
         )
     if dialect == "sqlite":
         # FTS5's `rank` is bm25(), smaller for better matches.
@@ -232,12 +239,9 @@ def _snippets(
     if not ids or not parsed.has_text:
         return {}
     if dialect == "postgresql":
-        options = (
-            f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=6, "
-            f"MaxFragments=2, FragmentDelimiter={ELLIPSIS}"
-        )
         query = select(
-            Post.id, func.ts_headline(_simple(), Post.body, pg_tsquery(parsed), options)
+            Post.id,
+            func.ts_headline(_simple(), Post.body, pg_tsquery(parsed), _headline_options()),
         ).where(Post.id.in_(ids))
         return {pid: split_marks(headline) for pid, headline in session.execute(query).all()}
     rows = session.execute(
@@ -255,6 +259,28 @@ def _snippets(
         },
     ).all()
     return {pid: split_marks(snippet) for pid, snippet in rows}
+
+
+def _headline_options() -> str:
+    return (
+        f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=6, "
+        f"MaxFragments=2, FragmentDelimiter={ELLIPSIS}"
+    )
+
+
+def _ranked_with_headlines(
+    session: Session, ranked: Any, parsed: SearchQuery
+) -> tuple[list[Any], dict[int, tuple[Segment, ...]]]:
+    """The ranked page and its headlines in one statement: ts_headline runs in an outer
+    query over the page's rows only, which keeps the inner order."""
+    inner = ranked.subquery()
+    headline = func.ts_headline(_simple(), inner.c.body, pg_tsquery(parsed), _headline_options())
+    rows = session.execute(
+        select(inner, headline.label("headline")).order_by(
+            inner.c.rank.desc(), inner.c.created_at.desc(), inner.c.id.desc()
+        )
+    ).all()
+    return list(rows), {row.id: split_marks(row.headline) for row in rows}
 
 
 def split_marks(marked: str) -> tuple[Segment, ...]:
