@@ -28,7 +28,9 @@ from .rounds import participants, streaks
 from .uow import UnitOfWork
 
 EXCERPT_CHARS = 320
-POSTS_PER_THREAD = 4
+# The post that started a conversation is shown shorter: it is there for context.
+OPENING_CHARS = 200
+POSTS_PER_THREAD = 4  # the opening post and the three latest replies
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class DigestThread:
     subject: str
     new: bool  # started during this digest's period
     unanswered: bool  # nobody has replied yet
-    posts: tuple[DigestPost, ...]
-    more: int  # posts in the period not shown
+    posts: tuple[DigestPost, ...]  # the opening post first, then the latest replies
+    more: int  # posts in the period not shown: they sit between the first and the rest
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,34 @@ def recipients(session: Session, community: Community) -> list[Member]:
     return participants(session, community)
 
 
-def _excerpt(text: str) -> str:
+EXCERPT = EXCERPT_CHARS
+
+
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1].rstrip() + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _openings(session: Session, thread_ids: list[int]) -> dict[int, Post]:
+    """The first post of each thread, whenever it was written."""
+    if not thread_ids:
+        return {}
+    first = (
+        select(Post.thread_id, func.min(Post.id).label("id"))
+        .where(Post.thread_id.in_(thread_ids))
+        .group_by(Post.thread_id)
+        .subquery()
+    )
+    found = session.scalars(select(Post).join(first, Post.id == first.c.id))
+    return {p.thread_id: p for p in found}
+
+
+def _shown(opening: Post, posts: list[Post]) -> tuple[list[Post], int]:
+    """The opening post, then the latest replies; and how many of the period's posts
+    that leaves out (the ones in between)."""
+    replies = [p for p in posts if p.id != opening.id]
+    latest = replies[-(POSTS_PER_THREAD - 1) :]
+    return [opening, *latest], len(replies) - len(latest)
 
 
 def _threads(
@@ -156,9 +183,20 @@ def _threads(
         if grouped
         else {}
     )
+    openings = _openings(session, list(grouped))
+
+    def when(p: Post) -> str:
+        local = p.created_at.astimezone(tz)
+        # A post from an earlier week gets its date: a weekday alone would mislead.
+        if p.created_at >= start:
+            return f"{local:%a %H:%M}"
+        return f"{local:%a} {local.day} {local:%b}"
+
     threads = []
     for thread_id, (thread, posts) in grouped.items():
-        shown = posts[-POSTS_PER_THREAD:]
+        opening = openings.get(thread_id, posts[0])
+        shown, more = _shown(opening, posts)
+        brief = bool(more) or opening.created_at < start  # context, not the news
         threads.append(
             DigestThread(
                 id=thread_id,
@@ -167,11 +205,13 @@ def _threads(
                 unanswered=totals.get(thread_id, 0) <= 1,
                 posts=tuple(
                     DigestPost(
-                        p.author_name, f"{p.created_at.astimezone(tz):%a %H:%M}", _excerpt(p.body)
+                        p.author_name,
+                        when(p),
+                        _excerpt(p.body, OPENING_CHARS if p is opening and brief else EXCERPT),
                     )
                     for p in shown
                 ),
-                more=len(posts) - len(shown),
+                more=more,
             )
         )
     # Threads nobody has answered yet come first: they are where a reply helps most.

@@ -474,6 +474,21 @@ def test_text_part_has_every_thread_the_round_and_what_comes_next():
     assert "circle@kith.example" in text
 
 
+def test_the_hidden_posts_line_sits_under_the_opening_post_and_asks_for_the_thread():
+    html, text = personalised("lively")
+    opening, *latest = lively().threads[2].posts
+    line = "+ 3 more posts in this conversation"
+    page = visible(html)
+    assert page.index(opening.excerpt) < page.index(line) < page.index(latest[0].excerpt)
+    links = [a["href"] for tag, a in parse(html).tags if tag == "a"]
+    (href,) = [h for h in links if "whole%20conversation%3A%20Morning%20pages" in h]
+    assert href.startswith("mailto:circle-host@kith.example?subject=")
+    assert "Morning pages: week three" in unquote(href.split("subject=", 1)[1])
+    words = flat(text)
+    assert words.index(opening.excerpt) < words.index(line) < words.index(latest[0].excerpt)
+    assert f"{line}: ask circle-host@kith.example for the whole conversation" in words
+
+
 def test_text_lines_stay_short_except_unbreakable_words():
     for case in CASES:
         _, text = personalised(case)

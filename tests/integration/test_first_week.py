@@ -1,0 +1,130 @@
+"""A first week as a new host and members live it (issue 12): each point that broke."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from community import digests, members, threads
+from community.db import transaction
+from community.models import Community
+
+from ..helpers import uow
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10
+
+
+def circle(sessions, people=(("anne@example.org", "Anne"), ("bart@example.org", "Bart"))):
+    from community.communities import create_community
+
+    with transaction(sessions) as s:
+        c = create_community(
+            uow(s, START - timedelta(days=1)),
+            slug="circle",
+            name="Morning Circle",
+            host_address="hana@example.com",
+            host_name="Hana",
+        )
+        for address, name in people:
+            members.add_member(uow(s, START - timedelta(days=1)), c, address, display_name=name)
+        return c.id
+
+
+def converse(sessions, community_id, subject, lines, at=START, thread_id=None):
+    """A conversation: (author address, body) pairs, one post every three hours."""
+    from community.models import Thread
+
+    with transaction(sessions) as s:
+        c = s.get(Community, community_id)
+        thread = s.get(Thread, thread_id) if thread_id else None
+        for i, (address, body) in enumerate(lines):
+            unit = uow(s, at + i * timedelta(hours=3))
+            author = members.find_member(s, c, address)
+            if thread is None:
+                thread = threads.start_thread(unit, c, subject, author)
+            threads.add_post(
+                unit,
+                thread,
+                author=author,
+                author_name=author.name_or_address if author else address,
+                author_address=address,
+                body=body,
+                full_text=body,
+                message_id=None,
+                in_reply_to=None,
+                inbound_id=None,
+            )
+        return thread.id
+
+
+def digest_content(sessions, community_id, now):
+    with transaction(sessions) as s:
+        c = s.get(Community, community_id)
+        unit = uow(s, now)
+        run = digests.start_digest(unit, c, "2026-W10")
+        return digests.build_digest(unit, c, run)
+
+
+# -- 1. the opening post of a conversation is shown ------------------------------------
+
+
+GOAL = "My goal this month: run 5 km without stopping. " + "Here is my plan in detail. " * 20
+
+
+def test_digest_shows_the_opening_post_then_the_latest_replies(sessions):
+    cid = circle(sessions)
+    converse(
+        sessions,
+        cid,
+        "Alice's goal",
+        [
+            ("anne@example.org", GOAL),
+            ("bart@example.org", "Great goal, Anne!"),
+            ("hana@example.com", "Love it."),
+            ("bart@example.org", "Which app do you use?"),
+            ("anne@example.org", "None, just a watch."),
+            ("hana@example.com", "Old school!"),
+        ],
+    )
+    content = digest_content(sessions, cid, START + timedelta(days=5))
+    (thread,) = content.threads
+    opening = thread.posts[0]
+    assert opening.author == "Anne" and opening.excerpt.startswith("My goal this month")
+    assert len(opening.excerpt) <= digests.OPENING_CHARS
+    assert [p.excerpt for p in thread.posts[1:]] == [
+        "Which app do you use?",
+        "None, just a watch.",
+        "Old school!",
+    ]
+    assert thread.more == 2  # "Great goal" and "Love it." are the ones left out
+
+
+def test_a_conversation_started_before_the_period_still_opens_with_its_first_post(sessions):
+    from community.models import DigestRun, DigestStatus
+
+    cid = circle(sessions)
+    tid = converse(sessions, cid, "Alice's goal", [("anne@example.org", "Run 5 km.")])
+    with transaction(sessions) as s:  # last week's digest covered the goal
+        s.add(
+            DigestRun(
+                community_id=cid,
+                week="2026-W09",
+                status=DigestStatus.SENT,
+                created_at=START,
+                period_start=START - timedelta(days=7),
+                period_end=START + timedelta(hours=1),
+                sent_at=START + timedelta(hours=1),
+                recipients=3,
+            )
+        )
+    later = START + timedelta(days=2)
+    reply = [("bart@example.org", "Great goal, Anne!")]
+    converse(sessions, cid, "", reply, at=later, thread_id=tid)
+    content = digest_content(sessions, cid, START + timedelta(days=5))
+    (thread,) = content.threads
+    assert [(p.author, p.excerpt) for p in thread.posts] == [
+        ("Anne", "Run 5 km."),
+        ("Bart", "Great goal, Anne!"),
+    ]
+    assert thread.posts[0].when == "Mon 2 Mar"  # from an earlier week: its date, not a weekday
+    assert thread.more == 0 and not thread.new
+    assert content.post_count == 1  # the count is still this period's posts
