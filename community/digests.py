@@ -20,11 +20,12 @@ from .models import (
     Member,
     MemberStatus,
     Post,
+    Role,
     Round,
     RoundStatus,
     Thread,
 )
-from .rounds import participants, streaks
+from .rounds import participants, readers, streaks
 from .uow import UnitOfWork
 
 EXCERPT_CHARS = 320
@@ -126,8 +127,9 @@ def start_digest(uow: UnitOfWork, community: Community, week: str) -> DigestRun:
 
 
 def recipients(session: Session, community: Community) -> list[Member]:
-    """Everyone the weekly loop writes to gets the digest too (whatever their mode)."""
-    return participants(session, community)
+    """Everyone in the circle who wants mail gets the digest (whatever their mode),
+    the host too, whether or not they take part in the round."""
+    return readers(session, community)
 
 
 EXCERPT = EXCERPT_CHARS
@@ -314,6 +316,7 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
                 Member.activated_at >= run.period_start,
                 Member.activated_at < end,
                 Member.status == MemberStatus.ACTIVE,
+                Member.role != Role.HOST,  # they opened the circle: no new face
             )
             .order_by(Member.activated_at)
         )

@@ -18,6 +18,7 @@ from .models import (
     DeliveryStatus,
     Member,
     MemberStatus,
+    Role,
     Round,
     RoundStatus,
 )
@@ -68,8 +69,8 @@ def skip_week(uow: UnitOfWork, community: Community, week: str) -> Round:
     return found
 
 
-def participants(session: Session, community: Community) -> list[Member]:
-    """Who the loop writes to: active members who still want mail."""
+def readers(session: Session, community: Community) -> list[Member]:
+    """Active members who still want mail, the host among them."""
     return list(
         session.scalars(
             select(Member)
@@ -82,6 +83,14 @@ def participants(session: Session, community: Community) -> list[Member]:
             .order_by(Member.id)
         )
     )
+
+
+def participants(session: Session, community: Community) -> list[Member]:
+    """Who the loop writes to: the readers, without the host unless they take part."""
+    people = readers(session, community)
+    if community.host_takes_part:
+        return people
+    return [m for m in people if m.role != Role.HOST]
 
 
 def commitment_of(session: Session, rnd: Round, member: Member) -> Commitment | None:

@@ -144,7 +144,7 @@ def test_two_weeks_on_kith_dev(tmp_path):
         wait_for(lambda: demo_exists(engine), what="kith dev to start")
         for address, name in MEMBERS.items():
             kith("member", "add", "demo", address, "--name", name)
-        kith("configure", "demo", "--preview-hours", "0")
+        kith("configure", "demo", "--preview-hours", "0", "--host-takes-part")
         # The demo community lives in UTC: prompt Monday 08:00, reminder a day later,
         # check-in Friday 16:00 and its reminder a day later, digest Sunday 17:00.
         # Jumping to next Monday 06:00 lands 13 hours after last Sunday's digest,

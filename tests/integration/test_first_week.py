@@ -8,7 +8,7 @@ from community import digests, members, threads
 from community.db import transaction
 from community.models import Community
 
-from ..helpers import uow
+from ..helpers import ledger, uow
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10
 
@@ -128,3 +128,50 @@ def test_a_conversation_started_before_the_period_still_opens_with_its_first_pos
     assert thread.posts[0].when == "Mon 2 Mar"  # from an earlier week: its date, not a weekday
     assert thread.more == 0 and not thread.new
     assert content.post_count == 1  # the count is still this period's posts
+
+
+# -- 2. the host runs the round; they are not in it unless they opt in -----------------
+
+
+def ledger_addresses(db, purpose):
+    return sorted(r.recipient for r in ledger(db) if r.purpose == purpose)
+
+
+def test_the_host_takes_no_seat_and_no_part_in_the_round_by_default(sessions, db, client):
+    from community import rounds
+    from community.communities import Rhythm, configure, seats_left
+    from community.outbox import Purpose
+    from community.schedule import Unit
+
+    cid = circle(sessions, people=())
+    with transaction(sessions) as s:
+        s.get(Community, cid).capacity = 12
+    page = client.get("/c/circle").get_data(as_text=True)
+    assert "12 of 12 seats open" in page  # an empty circle: the host sits in none of them
+
+    with transaction(sessions) as s:  # Anne and Bart join during the week
+        c = s.get(Community, cid)
+        for address, name in (("anne@example.org", "Anne"), ("bart@example.org", "Bart")):
+            members.add_member(uow(s, START), c, address, display_name=name)
+        assert seats_left(s, c) == 10
+        rnd = rounds.open_round(uow(s, START), c, "2026-W10")
+        rounds.run_step(uow(s, START), c, rnd, Unit.PROMPT)
+        rounds.run_step(uow(s, START + timedelta(days=1)), c, rnd, Unit.PROMPT_REMINDER)
+        rounds.run_step(uow(s, START + timedelta(days=4)), c, rnd, Unit.CHECKIN)
+    everyone = ["anne@example.org", "bart@example.org"]
+    assert ledger_addresses(db, Purpose.COMMITMENT_PROMPT) == everyone
+    assert ledger_addresses(db, Purpose.COMMITMENT_REMINDER) == everyone
+
+    content = digest_content(sessions, cid, START + timedelta(days=6))
+    assert [r.name for r in content.round.rows] == ["Anne", "Bart"]
+    assert content.joined == ("Anne", "Bart")  # the host is no new face
+    with transaction(sessions) as s:  # but the host still reads the digest
+        recipients = sorted(m.address for m in digests.recipients(s, s.get(Community, cid)))
+    assert recipients == ["anne@example.org", "bart@example.org", "hana@example.com"]
+
+    with transaction(sessions) as s:  # the host opts in: in the round, still no seat
+        c = configure(s.get(Community, cid), Rhythm(host_takes_part=True))
+        rnd = rounds.open_round(uow(s, START + timedelta(days=7)), c, "2026-W11")
+        rounds.run_step(uow(s, START + timedelta(days=7)), c, rnd, Unit.PROMPT)
+        assert seats_left(s, c) == 10
+    assert "hana@example.com" in ledger_addresses(db, Purpose.COMMITMENT_PROMPT)
