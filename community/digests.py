@@ -70,6 +70,7 @@ class RoundSummary:
     partly: int
     not_done: int
     no_answer: int
+    partly_counts: bool = False  # the host's choice: "partly" keeps a streak going
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,7 @@ def _round_summary(session: Session, community: Community, rnd: Round) -> RoundS
         count("partly"),
         count("not_done"),
         count("no_answer", "unclear"),
+        community.partly_counts,
     )
 
 

@@ -111,6 +111,7 @@ def render_digest(
         "result_label": result_label,
         "streak_label": streak_label,
         "round_line": round_line,
+        "streak_rule": streak_rule,
         "names": names,
         "plural": plural,
     }
@@ -243,6 +244,15 @@ def result_label(code: str) -> str:
 def streak_label(streak: int) -> str:
     """Weeks in a row; two or more earn a flame."""
     return f"🔥 {streak}" if streak >= 2 else str(streak)
+
+
+def streak_rule(summary: RoundSummary) -> str:
+    """What a streak means, in one line under the round."""
+    did = "did (or partly did)" if summary.partly_counts else "did"
+    return (
+        f"A streak counts the rounds in a row in which someone {did} what they committed to;"
+        " a week on pause doesn't break it."
+    )
 
 
 def round_line(summary: RoundSummary) -> str:

@@ -175,3 +175,64 @@ def test_the_host_takes_no_seat_and_no_part_in_the_round_by_default(sessions, db
         rounds.run_step(uow(s, START + timedelta(days=7)), c, rnd, Unit.PROMPT)
         assert seats_left(s, c) == 10
     assert "hana@example.com" in ledger_addresses(db, Purpose.COMMITMENT_PROMPT)
+
+
+# -- 3. a streak is rounds in a row with "done"; a pause does not break it -------------
+
+
+def week_of_answers(sessions, cid, week, at, answers, paused=()):
+    """One round: prompts to whoever is not paused, then commitments and check-ins.
+    `answers` maps an address to a check-in result (None: committed, never checked in)."""
+    from datetime import date
+
+    from community import rounds
+    from community.checkins import CheckinAnswer
+    from community.schedule import Unit
+
+    with transaction(sessions) as s:
+        c = s.get(Community, cid)
+        for m in members.list_members(s, c):
+            if m.address in paused:
+                members.pause(s, m, date(2030, 1, 1))
+            elif m.paused_until:
+                members.resume(m)
+        rnd = rounds.open_round(uow(s, at), c, week)
+        rounds.run_step(uow(s, at), c, rnd, Unit.PROMPT)
+        for address in answers:
+            m = members.find_member(s, c, address)
+            rounds.record_commitment(uow(s, at), rnd, m, f"Something for {week}")
+        rounds.run_step(uow(s, at + timedelta(days=4)), c, rnd, Unit.CHECKIN)
+        for address, result in answers.items():
+            if result is not None:
+                m = members.find_member(s, c, address)
+                rounds.record_checkin(uow(s, at), rnd, m, CheckinAnswer(result, ""))
+        return rnd.id
+
+
+def test_a_streak_counts_rounds_done_in_a_row_and_a_pause_does_not_break_it(sessions):
+    from community import rounds
+    from community.communities import Rhythm, configure
+    from community.models import CheckinStatus, Round
+
+    done, partly, not_done = CheckinStatus.DONE, CheckinStatus.PARTLY, CheckinStatus.NOT_DONE
+    anne, bart, cleo, dana = (f"{n}@example.org" for n in ("anne", "bart", "cleo", "dana"))
+    cid = circle(sessions, people=[(a, a[:4].title()) for a in (anne, bart, cleo, dana)])
+    weeks = {
+        "2026-W10": ({anne: done, bart: done}, ()),
+        "2026-W11": ({anne: done, bart: not_done}, ()),
+        "2026-W12": ({bart: done}, (anne,)),  # Anne is away on a pause she asked for
+        "2026-W13": ({anne: done, bart: partly, cleo: not_done, dana: None}, ()),
+    }
+    for i, (week, (answers, paused)) in enumerate(weeks.items()):
+        last = week_of_answers(sessions, cid, week, START + timedelta(weeks=i), answers, paused)
+
+    def streak_of():
+        with transaction(sessions) as s:
+            c = s.get(Community, cid)
+            found = rounds.streaks(s, c, s.get(Round, last))
+            return {m.address: found.get(m.id, 0) for m in rounds.participants(s, c)}
+
+    assert streak_of() == {anne: 3, bart: 0, cleo: 0, dana: 0}
+    with transaction(sessions) as s:
+        configure(s.get(Community, cid), Rhythm(partly_counts=True))
+    assert streak_of() == {anne: 3, bart: 2, cleo: 0, dana: 0}

@@ -489,6 +489,20 @@ def test_the_hidden_posts_line_sits_under_the_opening_post_and_asks_for_the_thre
     assert f"{line}: ask circle-host@kith.example for the whole conversation" in words
 
 
+@pytest.mark.parametrize("partly_counts", [False, True])
+def test_the_round_says_in_one_line_what_a_streak_is(partly_counts):
+    content = lively()
+    content = dataclasses.replace(
+        content, round=dataclasses.replace(content.round, partly_counts=partly_counts)
+    )
+    rendered = render_digest(TEMPLATES, community(), content, base_url=BASE, domain=DOMAIN)
+    did = "did (or partly did)" if partly_counts else "did"
+    rule = f"A streak counts the rounds in a row in which someone {did} what they committed to"
+    for part in (flat(rendered.text), visible(rendered.html)):
+        assert f"{rule}; a week on pause doesn't break it." in part
+        assert part.count("A streak counts") == 1
+
+
 def test_text_lines_stay_short_except_unbreakable_words():
     for case in CASES:
         _, text = personalised(case)
