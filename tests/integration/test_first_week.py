@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import select
+
 from community import digests, members, threads
 from community.db import transaction
 from community.models import Community
 
-from ..helpers import ledger, uow
+from ..helpers import ledger, run_kith, uow
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10
 
@@ -236,3 +239,64 @@ def test_a_streak_counts_rounds_done_in_a_row_and_a_pause_does_not_break_it(sess
     with transaction(sessions) as s:
         configure(s.get(Community, cid), Rhythm(partly_counts=True))
     assert streak_of() == {anne: 3, bart: 2, cleo: 0, dana: 0}
+
+
+# -- 7. `kith round status`, `kith round skip`, `kith mail parse` ---------------------
+
+
+def test_round_status_keeps_everyone_who_answered_and_speaks_in_words(sessions, settings):
+    from community.models import CheckinStatus
+
+    anne, bart, cleo = "anne@example.org", "bart@example.org", "cleo@example.org"
+    cid = circle(sessions, people=[(anne, "Anne"), (bart, "Bart"), (cleo, "Cleo")])
+    answers = {anne: CheckinStatus.DONE, bart: CheckinStatus.NOT_DONE, cleo: None}
+    week_of_answers(sessions, cid, "2026-W10", START, answers)
+    with transaction(sessions) as s:  # after answering, Bart pauses and Cleo leaves
+        c = s.get(Community, cid)
+        members.pause(s, members.find_member(s, c, bart), START.date() + timedelta(days=60))
+        members.unsubscribe(uow(s, START + timedelta(days=5)), members.find_member(s, c, cleo))
+
+    status = run_kith(settings, "round", "status", "circle", "--week", "2026-W10")
+    assert status.returncode == 0, status.stderr
+    lines = {line.split()[0]: line for line in status.stdout.splitlines()[3:]}
+    assert set(lines) == {"Anne", "Bart", "Cleo"}  # the host is not in the round
+    assert "Done" in lines["Anne"] and "streak 1" in lines["Anne"]
+    assert "Not yet" in lines["Bart"] and "(paused)" in lines["Bart"]
+    assert "No answer yet" in lines["Cleo"] and "(left)" in lines["Cleo"]
+    assert "Something for 2026-W10" in lines["Cleo"]
+    assert "not_done" not in status.stdout and "no answer" not in status.stdout
+
+
+def test_round_status_of_a_week_before_the_circle_began_says_nothing_was_sent(settings):
+    made = run_kith(
+        settings, "community", "create", "fresh", "--name", "Fresh", "--host", "h@example.com"
+    )
+    assert made.returncode == 0, made.stderr
+    status = run_kith(settings, "round", "status", "fresh", "--week", "2026-W10").stdout
+    prompt = next(line for line in status.splitlines() if line.strip().startswith("prompt"))
+    assert "not yet" not in prompt and "not sent: before the circle began" in prompt
+    later = run_kith(settings, "round", "status", "fresh", "--week", "2099-W10").stdout
+    assert "[not yet]" in next(line for line in later.splitlines() if "prompt" in line)
+
+
+@pytest.mark.parametrize("week", ["2026-W99", "2026-W00", "2025-W53", "banana", "2026W10"])
+@pytest.mark.parametrize("command", ["skip", "status"])
+def test_a_week_that_does_not_exist_is_bad_input(sessions, settings, db, command, week):
+    from community.models import Round
+
+    circle(sessions)
+    result = run_kith(settings, "round", command, "circle", "--week", week)
+    assert result.returncode == 2, result.stdout
+    assert "ISO week" in result.stderr and "Traceback" not in result.stderr
+    assert db.scalars(select(Round)).all() == []
+
+
+def test_mail_parse_of_a_missing_file_is_bad_input_with_exit_code_2(settings, tmp_path):
+    good = tmp_path / "good.eml"
+    good.write_bytes(b"From: a@example.org\r\nSubject: Hi\r\n\r\nHello there\r\n")
+    result = run_kith(
+        settings, "mail", "parse", str(tmp_path / "nonexistent.eml"), str(good), real_process=True
+    )
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr and "nonexistent.eml" in result.stderr
+    assert "Hello there" in result.stdout  # the readable file is still parsed
