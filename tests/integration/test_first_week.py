@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from community import digests, members, threads
 from community.db import transaction
 from community.models import Community
 
-from ..helpers import ledger, run_kith, uow
+from .. import helpers
+from ..helpers import csrf_from, ledger, run_kith, uow
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of ISO week 2026-W10
 
@@ -300,3 +302,65 @@ def test_mail_parse_of_a_missing_file_is_bad_input_with_exit_code_2(settings, tm
     assert result.returncode == 2
     assert "cannot read" in result.stderr and "nonexistent.eml" in result.stderr
     assert "Hello there" in result.stdout  # the readable file is still parsed
+
+
+# -- 8. the preferences page keeps what was typed and asks for a pause date -----------
+
+
+def preferences_path(app, sessions, cid, address="anne@example.org"):
+    from community.tokens import LinkPurpose
+
+    with transaction(sessions) as s:
+        m = members.find_member(s, s.get(Community, cid), address)
+        token = app.extensions["kith.signer"].sign(LinkPurpose.PREFERENCES, members.link_payload(m))
+    return f"/preferences/{token}"
+
+
+def submit(client, path, page, **fields):
+    form = {"csrf_token": csrf_from(page), "delivery_mode": "each_post", "display_name": "Anne"}
+    form.update(fields)
+    return client.post(path, data=form, follow_redirects=True)
+
+
+def test_a_bad_pause_date_after_a_save_shows_only_the_error_and_keeps_the_typing(
+    app, client, sessions, db
+):
+    cid = circle(sessions)
+    path = preferences_path(app, sessions, cid)
+    saved = submit(client, path, client.get(path).get_data(as_text=True), display_name="Anne B.")
+    assert "Saved" in saved.get_data(as_text=True)
+    # The second submit comes from the page the first one landed on (…?saved=1).
+    again = submit(
+        client,
+        path + "?saved=1",
+        saved.get_data(as_text=True),
+        delivery_mode="digest",
+        display_name="Annie",
+        pause="1",
+        paused_until="2001-01-01",
+    )
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "Saved" not in page and "pause date after today" in page
+    assert 'value="Annie"' in page
+    assert re.search(r'value="digest"[^>]*checked', page)
+    assert re.search(r'id="pause"[^>]*checked', page) and 'value="2001-01-01"' in page
+    assert helpers.member(db, "anne@example.org").display_name == "Anne B."  # nothing saved
+
+
+def test_ticking_pause_without_a_date_asks_for_one_and_keeps_the_pause(app, client, sessions, db):
+    from datetime import date
+
+    from community.models import DeliveryStatus
+
+    cid = circle(sessions)
+    until = date.today() + timedelta(days=20)
+    with transaction(sessions) as s:
+        members.pause(s, members.find_member(s, s.get(Community, cid), "anne@example.org"), until)
+    path = preferences_path(app, sessions, cid)
+    resp = submit(client, path, client.get(path).get_data(as_text=True), pause="1", paused_until="")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Choose the date your pause ends" in page
+    assert re.search(r'id="pause"[^>]*checked', page)
+    anne = helpers.member(db, "anne@example.org")
+    assert anne.paused_until == until and anne.delivery_status == DeliveryStatus.PAUSED
