@@ -32,15 +32,25 @@ def _member(purpose: LinkPurpose, token: str, max_age: int | None = None):
 @bp.get("/confirm/<token>")
 def confirm(token: str):
     member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
+    if member.status != MemberStatus.PENDING:  # the link did its job before
+        return _confirmed(member, again=True)
     return render_template("web/members/confirm.html", member=member, community=member.community)
 
 
 @bp.post("/confirm/<token>")
 def confirm_post(token: str):
     member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
+    again = member.status != MemberStatus.PENDING
     members.confirm_signup(db.unit(), member)
     db.commit()
-    return render_template("web/members/confirmed.html", member=member, community=member.community)
+    return _confirmed(member, again=again)
+
+
+def _confirmed(member, *, again: bool):
+    """Where the member stands; `again` when this press changed nothing (and sent nothing)."""
+    return render_template(
+        "web/members/confirmed.html", member=member, community=member.community, again=again
+    )
 
 
 # -- preferences --------------------------------------------------------------

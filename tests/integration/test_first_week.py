@@ -364,3 +364,29 @@ def test_ticking_pause_without_a_date_asks_for_one_and_keeps_the_pause(app, clie
     assert re.search(r'id="pause"[^>]*checked', page)
     anne = helpers.member(db, "anne@example.org")
     assert anne.paused_until == until and anne.delivery_status == DeliveryStatus.PAUSED
+
+
+# -- 9. a confirmation link used twice says "You're already in" -----------------------
+
+
+def test_a_confirmation_link_used_again_says_youre_already_in(client, make_community, db):
+    from community.outbox import Purpose
+    from community.tokens import LinkPurpose
+
+    from ..helpers import Signup
+
+    make_community(slug="circle")
+    Signup(client).join("anne@example.org", "Anne")
+    token = client.application.extensions["kith.signer"].sign(
+        LinkPurpose.CONFIRM, members.link_payload(helpers.member(db, "anne@example.org"))
+    )
+    path = f"/confirm/{token}"
+    form = {"csrf_token": csrf_from(client.get(path).get_data(as_text=True))}
+    first = client.post(path, data=form).get_data(as_text=True)
+    assert "You're in!" in first and "A welcome email is on its way" in first
+    for again in (client.post(path, data=form), client.get(path)):  # pressed again, reopened
+        page = again.get_data(as_text=True)
+        assert again.status_code == 200
+        assert "You're already in" in page and "on its way" not in page
+        assert "Confirm and join" not in page
+    assert [r.purpose for r in ledger(db)].count(Purpose.WELCOME) == 1
