@@ -390,3 +390,48 @@ def test_a_confirmation_link_used_again_says_youre_already_in(client, make_commu
         assert "You're already in" in page and "on its way" not in page
         assert "Confirm and join" not in page
     assert [r.purpose for r in ledger(db)].count(Purpose.WELCOME) == 1
+
+
+# -- 10. a +tag is the same person for membership too ---------------------------------
+
+
+def test_a_sub_address_joins_as_the_same_person_and_cannot_rename_them(
+    client, make_community, db, sessions
+):
+    from community.models import Member
+    from community.outbox import Purpose
+
+    from ..helpers import Signup
+
+    make_community(slug="circle")
+    signup = Signup(client)
+    signup.join("bob@example.org", "Bob")
+    signup.join("Bob+x@Example.org", "Mallory")  # pending: same person, name kept
+    people = db.scalars(select(Member).where(Member.address.like("bob%"))).all()
+    db.commit()
+    assert [(m.address, m.display_name) for m in people] == [("bob@example.org", "Bob")]
+    confirmations = [r for r in ledger(db) if r.purpose == Purpose.CONFIRM_SIGNUP]
+    assert [r.recipient for r in confirmations] == ["bob@example.org"] * 2
+
+    with transaction(sessions) as s:  # once in, a tagged request is "already a member"
+        c = s.scalar(select(Community))
+        members.confirm_signup(uow(s, START), members.find_member(s, c, "bob@example.org"))
+    signup.join("bob+lists@example.org", "Robert")
+    with transaction(sessions) as s:
+        c = s.scalar(select(Community))
+        added = members.add_member(uow(s, START), c, "bob+host-added@example.org")
+        assert added.address == "bob@example.org"
+    assert [r.recipient for r in ledger(db) if r.purpose == Purpose.ALREADY_MEMBER] == [
+        "bob@example.org"
+    ]
+    people = db.scalars(select(Member).where(Member.address.like("bob%"))).all()
+    db.commit()
+    assert [(m.address, m.display_name) for m in people] == [("bob@example.org", "Bob")]
+    # varying the tag does not get round the per-address cap on join mails
+    for i in range(10):
+        signup.join(f"bob+{i}@example.org")
+    sent = [r for r in ledger(db) if r.purpose in (Purpose.CONFIRM_SIGNUP, Purpose.ALREADY_MEMBER)]
+    assert len(sent) == client.application.config["KITH"].join_mails_per_address
+    # a different mailbox is a different person
+    assert members.find_member(db, c, "bobby@example.org") is None
+    assert members.find_member(db, c, "bob@example.com") is None
