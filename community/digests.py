@@ -86,6 +86,8 @@ class DigestContent:
     next_week: tuple[tuple[str, str], ...]  # (what, when) in local time
     loop_paused: bool
     post_count: int
+    goes_out: str = ""  # when this digest goes (or went) out, in local time
+    went_out: bool = False  # sent already: a host's preview of it is a copy
 
     @property
     def quiet(self) -> bool:
@@ -323,7 +325,11 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
             .order_by(Member.activated_at)
         )
     )
-    upcoming = schedule.next_occurrences(community, end)
+    # What comes after this digest, seen from when members read it: a preview hours
+    # ahead must not call the digest it previews the next one.
+    due = schedule.week_plan(community, run.week)[schedule.Unit.DIGEST]
+    goes_out = run.sent_at or max(due, uow.now)
+    upcoming = schedule.next_occurrences(community, goes_out)
     next_week: list[tuple[str, str]] = []
     if not community.loop_paused:
         next_week += [
@@ -344,6 +350,8 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
         next_week=tuple(next_week),
         loop_paused=community.loop_paused,
         post_count=post_count,
+        goes_out=schedule.describe(community, goes_out),
+        went_out=run.status == DigestStatus.SENT,
     )
 
 

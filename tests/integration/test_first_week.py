@@ -435,3 +435,41 @@ def test_a_sub_address_joins_as_the_same_person_and_cannot_rename_them(
     # a different mailbox is a different person
     assert members.find_member(db, c, "bobby@example.org") is None
     assert members.find_member(db, c, "bob@example.com") is None
+
+
+# -- 4. the host preview says when this digest goes out, and when the next one does ---
+
+
+def preview_at(runtime, moment):
+    from jobs.digests import preview_digest
+
+    class Frozen:
+        def now(self):
+            return moment
+
+    runtime.clock = Frozen()
+    return preview_digest(runtime, "circle")
+
+
+def test_the_preview_names_this_digests_time_and_the_next_one(sessions, runtime):
+    from jobs.digests import Sender, send_digest
+
+    cid = circle(sessions)  # UTC; digest Sunday 17:00, preview 12 hours before
+    converse(sessions, cid, "Hello", [("anne@example.org", "Hi all")])
+    sunday_5am = START + timedelta(days=6, hours=-4)  # Sunday 8 March, 05:00
+    before = flat(preview_at(runtime, sunday_5am).text)
+    assert "preview of the digest going out on Sunday 8 March, 17:00" in before
+    assert "Next digest: Sunday 15 March, 17:00" in before
+
+    runtime.clock = type("At", (), {"now": lambda self: START + timedelta(days=6, hours=8)})()
+    sender = Sender(runtime, "test")
+    send_digest(runtime, cid, "2026-W10", sender)  # Sunday 17:00: it goes out
+    sender.finish()
+    after = flat(preview_at(runtime, START + timedelta(days=6, hours=10)).text)
+    assert "later today" not in after and "going out on" not in after
+    assert "went out on Sunday 8 March, 17:00" in after
+    assert "Next digest: Sunday 15 March, 17:00" in after
+
+
+def flat(text):
+    return " ".join(text.split())

@@ -154,6 +154,7 @@ def lively() -> DigestContent:
         next_week=NEXT_WEEK,
         loop_paused=False,
         post_count=15,
+        goes_out="Sunday 8 March, 17:00",
     )
 
 
@@ -448,7 +449,7 @@ def test_preview_is_labelled_and_explains_how_to_add_a_note_or_skip():
     rendered = render("lively", preview=True)
     assert rendered.subject.startswith("[Preview] Morning Circle weekly:")
     for part in (flat(rendered.text), visible(rendered.html)):
-        assert "preview of the digest going out later today" in part
+        assert "preview of the digest going out on Sunday 8 March, 17:00" in part
         assert "skip" in part
     assert "preview" not in render("lively").text.lower()
 
