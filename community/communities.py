@@ -183,7 +183,7 @@ class CommunityPage:
     version: int  # the community's page_version when this was read
 
 
-# Who sits in a seat (mirrors Member.holds_seat): hosts run the circle, outside its seats.
+# Who takes one of the circle's seats: its members, not the host who runs it.
 _HOLDS_SEAT = Member.status.in_(SEAT_HOLDING) & (Member.role != Role.HOST)
 
 # Built once: building a statement costs more than running it on a page this small.

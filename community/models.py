@@ -210,8 +210,8 @@ class Member(Base):
 
     @property
     def holds_seat(self) -> bool:
-        """Hosts run the circle: they never take one of its seats."""
-        return self.status in SEAT_HOLDING and self.role != Role.HOST
+        """In the circle (the host too, though seat counts leave them out)."""
+        return self.status in SEAT_HOLDING
 
     @property
     def gets_mail(self) -> bool:
