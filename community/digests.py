@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -342,7 +342,7 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
         community_name=community.name,
         slug=community.slug,
         week=run.week,
-        period_label=f"{start_local.day} {start_local:%B} – {end_local.day} {end_local:%B}",
+        period_label=date_range(start_local.date(), end_local.date()),
         threads=threads,
         round=_round_summary(session, community, rnd) if rnd is not None else None,
         joined=joined,
@@ -353,6 +353,18 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
         goes_out=schedule.describe(community, goes_out),
         went_out=run.status == DigestStatus.SENT,
     )
+
+
+def date_range(first: date, last: date) -> str:
+    """Two dates as a person writes them: "1–6 December", "28 November – 4 December",
+    "29 December 2026 – 4 January 2027"; one day is just "6 December"."""
+    if first == last:
+        return f"{last.day} {last:%B}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%B}"
+    if first.year == last.year:
+        return f"{first.day} {first:%B} – {last.day} {last:%B}"
+    return f"{first.day} {first:%B} {first.year} – {last.day} {last:%B} {last.year}"
 
 
 def mark_sent(run: DigestRun, now: datetime, count: int) -> None:

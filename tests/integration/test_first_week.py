@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -473,3 +474,85 @@ def test_the_preview_names_this_digests_time_and_the_next_one(sessions, runtime)
 
 def flat(text):
     return " ".join(text.split())
+
+
+# -- 5. sign-off names, dates and wrapping ----------------------------------------------
+
+LONG_CIRCLE = "The Early Risers Accountability Circle of North Shields"
+LONG_NAME = "Bartholomew Featherstonehaugh-Smythe"
+
+
+def prose_breaks(text):
+    """Lines of plain text that are too long, or broken before a word that fit: what
+    hard-wrapped template text does once a long name is put into it."""
+    bad = []
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.split("\n")
+        for line in lines:
+            if len(line) > 72 and " " in line.strip() and not re.search(r"\S+@\S+|://", line):
+                bad.append(f"too long: {line!r}")
+        for a, b in itertools.pairwise(lines):
+            prose = (a, b) == (a.lstrip(), b.lstrip()) and a[:2] not in ("* ", "- ", "> ")
+            if not (prose and a.strip() and b.strip() and b[:2] not in ("* ", "- ")):
+                continue
+            if a.endswith(":") or re.search(r"://|@", a + b) or (b[0].isupper() and a[-1] in ".?!"):
+                continue
+            if set(a.strip()) <= set("-="):  # a rule or the "-- " sign-off mark
+                continue
+            if len(a) + 1 + len(b.split()[0]) <= 60:  # well short of the width
+                bad.append(f"broken early: {a!r} / {b!r}")
+    return bad
+
+
+def test_plain_text_mail_wraps_around_long_names(
+    make_community, sessions, settings, client, work, db, runtime
+):
+    from email import policy
+    from email.parser import BytesParser
+
+    from community import rounds
+    from community.models import Community, Member
+    from community.schedule import Unit
+
+    from ..helpers import Signup
+    from .test_inbound import Server, mail
+
+    make_community(slug="circle", name=LONG_CIRCLE, capacity=1)
+    signup = Signup(client)
+    signup.join("bart@example.org", LONG_NAME)  # the confirmation
+    signup.join("bart@example.org", LONG_NAME)  # a second one
+    with transaction(sessions) as s:
+        c = s.scalar(select(Community))
+        bart = members.find_member(s, c, "bart@example.org")
+        members.confirm_signup(uow(s, START), bart)  # welcome
+        cleo = members.add_member(uow(s, START), c, "cleo@example.org", display_name=LONG_NAME)
+        rnd = rounds.open_round(uow(s, START), c, "2026-W10")  # cleo is waitlisted
+        for unit in (Unit.PROMPT, Unit.PROMPT_REMINDER, Unit.CHECKIN, Unit.CHECKIN_REMINDER):
+            rounds.run_step(uow(s, START), c, rnd, unit)
+            if unit is Unit.PROMPT_REMINDER:
+                rounds.record_commitment(uow(s, START), rnd, bart, "Ship one small thing")
+        members.remove_member(uow(s, START), bart)  # cleo gets the seat
+        assert s.get(Member, cleo.id).status.value == "active"
+    server = Server(settings, runtime.sessions)
+    server.controller.start()
+    try:  # a forged reply address: held, and the host is told why
+        forged = "circle+t-2-1-aaaaaaaaaaaaaaaa@kith.example"
+        server.send(mail("eve@example.net", forged, "Hi", "Let me in"), [forged], "eve@example.net")
+    finally:
+        server.controller.stop()
+        server.handler.close()
+    work()
+    from jobs import outbound
+
+    outbound.sweep()  # the mail queued by the use cases above, as the sweeper finds it
+    work()
+    parser = BytesParser(policy=policy.default)
+    texts = {}
+    for path in sorted(settings.outbox_path.glob("*.eml")):
+        msg = parser.parsebytes(path.read_bytes())
+        texts[str(msg["Subject"])] = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert len(texts) >= 8, sorted(texts)
+    problems = [f"{s}: {p}" for s, t in texts.items() for p in prose_breaks(t)]
+    assert problems == [], "\n".join(problems)
+    held = next(t for s, t in texts.items() if s.startswith("Held for you"))
+    assert "because its reply address is forged or damaged" in " ".join(held.split())

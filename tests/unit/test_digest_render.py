@@ -146,7 +146,7 @@ def lively() -> DigestContent:
         community_name="Morning Circle",
         slug="circle",
         week="2026-W10",
-        period_label="1 March – 8 March",
+        period_label="1–8 March",
         threads=threads,
         round=summary,
         joined=("Dana", "Eli"),
@@ -216,7 +216,7 @@ def hostile() -> DigestContent:
         community_name='Tom & Jerry "<Club>"',
         slug="circle",
         week="2026-W10",
-        period_label="1 March – 8 March",
+        period_label="1–8 March",
         threads=threads,
         round=summary,
         joined=(EVE, '"Mallory" <m@example.org>'),
@@ -504,6 +504,23 @@ def test_the_round_says_in_one_line_what_a_streak_is(partly_counts):
         assert part.count("A streak counts") == 1
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "label"),
+    [
+        ((2026, 12, 1), (2026, 12, 6), "1–6 December"),
+        ((2026, 11, 28), (2026, 12, 4), "28 November – 4 December"),
+        ((2026, 12, 29), (2027, 1, 4), "29 December 2026 – 4 January 2027"),
+        ((2026, 12, 6), (2026, 12, 6), "6 December"),
+    ],
+)
+def test_the_digests_period_reads_as_a_natural_range(first, last, label):
+    from datetime import date
+
+    from community.digests import date_range
+
+    assert date_range(date(*first), date(*last)) == label
+
+
 def test_text_lines_stay_short_except_unbreakable_words():
     for case in CASES:
         _, text = personalised(case)
@@ -515,7 +532,7 @@ def test_text_lines_stay_short_except_unbreakable_words():
 def test_html_has_the_sections_and_the_round_labels():
     html, _ = personalised("lively")
     for words in (
-        "Week of 1 March – 8 March",
+        "1–8 March",
         "A note from your host",
         "Conversations",
         "Waiting for a reply",
