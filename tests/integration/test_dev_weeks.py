@@ -181,7 +181,7 @@ def test_two_weeks_on_kith_dev(tmp_path):
         assert "Ship one small thing (anne)" in text and "Ship one small thing (bart)" in text
         year, week_number, _ = (monday + timedelta(days=7)).isocalendar()
         status = kith("round", "status", "demo", "--week", f"{year}-W{week_number:02d}")
-        assert "done" in status and "partly" in status
+        assert "Done" in status and "Partly" in status
         prompts = outbox.about("commitment for this week")
         assert Counter(str(m["To"]) for m in prompts) == dict.fromkeys(PEOPLE, 2)
 
