@@ -77,4 +77,15 @@ def render_html(templates_path: Path, stem: str, context: dict[str, Any]) -> str
 def mjml_to_html(source: str) -> str:
     """The one place that calls the MJML renderer (mjml-python, a Rust port of MJML)."""
     # No web fonts: they would be fetched from a third party by every mail client.
-    return mjml2html(source, disable_comments=True, fonts={})
+    return _STYLE.sub(_compact, mjml2html(source, disable_comments=True, fonts={}))
+
+
+# Style sheets without their indentation: Gmail clips mail past ~102 KB, and both
+# colour schemes' rules ride in every message.
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+_CSS_SPACE = re.compile(r"\s*([{};,])\s*|\s+(!important)|(:)\s+|(\s)\s+")
+
+
+def _compact(match: re.Match[str]) -> str:
+    css = _CSS_SPACE.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or m.group(4), match[2])
+    return match[1] + css.strip() + match[3]
