@@ -556,3 +556,124 @@ def test_plain_text_mail_wraps_around_long_names(
     assert problems == [], "\n".join(problems)
     held = next(t for s, t in texts.items() if s.startswith("Held for you"))
     assert "because its reply address is forged or damaged" in " ".join(held.split())
+
+
+# -- 11. `kith dev` (what `./dev run` starts) says little, and what matters -------------
+
+NOISE = (
+    "EOF received",
+    "Connection lost",
+    "connection lost",
+    "cleaning registries",
+    "Successfully completed",
+    "Job OK",
+    "result is kept",
+    "Control socket",
+    "[INFO]",
+    "Registered '",
+    "Enqueued job",
+)
+
+
+def run_dev_once(tmp_path, port, smtp_port, *flags, act=None):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .test_dev import Browser, wait_for
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        KITH_DATA_DIR=str(tmp_path / "data"),
+        KITH_BASE_URL=f"http://127.0.0.1:{port}",
+        KITH_INBOUND_PORT=str(smtp_port),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "dev", *flags],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    try:
+        browser = Browser(f"http://127.0.0.1:{port}")
+        wait_for(lambda: "ok" in browser.get("/healthz"), what="the web process")
+        if act:
+            act(browser)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
+    return out.decode(errors="replace")
+
+
+def test_kith_dev_prints_urls_and_one_line_per_event_and_the_demo_on_restart(tmp_path):
+    from ..sink import free_port
+    from .test_dev import wait_for
+
+    (tmp_path / "home").mkdir()
+    port, smtp_port = free_port(), free_port()
+    outbox = tmp_path / "data" / "outbox"
+
+    def join(browser):
+        page = browser.get("/c/demo")
+        form = {"email": "anne@example.com", "name": "Anne", "csrf_token": csrf_from(page)}
+        browser.post("/c/demo/join", form)
+        wait_for(lambda: list(outbox.glob("*.eml")), what="the confirmation mail")
+
+    first = run_dev_once(tmp_path, port, smtp_port, act=join)
+    assert [n for n in NOISE if n in first] == []
+    events = [line for line in first.splitlines() if " | " in line]
+    assert any("confirm_signup" in e and "anne@example.com" in e for e in events), first
+    assert len(events) <= 6, first  # SMTP up, the mail sent, stops: not the jobs' chatter
+    assert "/c/demo" in first
+    assert not (tmp_path / "home" / ".gunicorn").exists()  # no socket shared by every gunicorn
+
+    again = run_dev_once(tmp_path, port, smtp_port, "--verbose")
+    assert f"demo community http://127.0.0.1:{port}/c/demo" in again  # a restart too
+    assert "cleaning registries" in again  # --verbose shows the rest
+    assert not (tmp_path / "home" / ".gunicorn").exists()
+
+
+def test_dev_run_installs_only_when_the_project_changed_and_keeps_pip_quiet(tmp_path):
+    """`./dev run` on a stand-in virtualenv whose python records what it is asked and
+    talks like setuptools does; its kith prints one line."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    calls = tmp_path / "calls"
+    python = venv / "bin" / "python"
+    python.write_text(
+        f'#!/bin/sh\necho "$*" >> {calls}\n'
+        'echo "SetuptoolsDeprecationWarning: editable installs ..." >&2\n'
+    )
+    (venv / "bin" / "kith").write_text('#!/bin/sh\necho "kith $*"\n')
+    for f in (python, venv / "bin" / "kith"):
+        f.chmod(0o755)
+    env = {**os.environ, "KITH_VENV": str(venv)}
+
+    def dev_run():
+        done = subprocess.run(
+            [str(root / "dev"), "run", "--no-demo"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+
+    first = dev_run()  # nothing installed yet: pip runs, its talk goes to the log
+    assert "kith dev --no-demo" in first and "Setuptools" not in first
+    assert calls.read_text().count("-m pip install") == 2
+    assert "SetuptoolsDeprecationWarning" in (venv / "install.log").read_text()
+    calls.unlink()
+    again = dev_run()  # every later start: straight to kith
+    assert again.strip() == "kith dev --no-demo" and not calls.exists()
