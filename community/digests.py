@@ -135,9 +135,6 @@ def recipients(session: Session, community: Community) -> list[Member]:
     return readers(session, community)
 
 
-EXCERPT = EXCERPT_CHARS
-
-
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     flat = re.sub(r"\s+", " ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -190,6 +187,10 @@ def _threads(
     )
     openings = _openings(session, list(grouped))
 
+    def digest_post(p: Post, short: bool) -> DigestPost:
+        limit = OPENING_CHARS if short else EXCERPT_CHARS
+        return DigestPost(p.author_name, when(p), _excerpt(p.body, limit))
+
     def when(p: Post) -> str:
         local = p.created_at.astimezone(tz)
         # A post from an earlier week gets its date: a weekday alone would mislead.
@@ -208,14 +209,7 @@ def _threads(
                 subject=thread.subject,
                 new=thread.created_at >= start,
                 unanswered=totals.get(thread_id, 0) <= 1,
-                posts=tuple(
-                    DigestPost(
-                        p.author_name,
-                        when(p),
-                        _excerpt(p.body, OPENING_CHARS if p is opening and brief else EXCERPT),
-                    )
-                    for p in shown
-                ),
+                posts=tuple(digest_post(p, brief and p is opening) for p in shown),
                 more=more,
             )
         )
