@@ -7,7 +7,7 @@ stemming or accent folding ('simple' / unicode61 with remove_diacritics 0), so a
 finds the same posts on either database.
 
 Revision ID: 0010_archive
-Revises: 0008
+Revises: 0009_first_week
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_archive"
-down_revision = "0008"
+down_revision = "0009_first_week"
 branch_labels = None
 depends_on = None
 
