@@ -205,6 +205,8 @@ class Member(Base):
     last_bounce_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
     # Bumped to revoke every signed link issued to this member so far.
     link_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by "sign out everywhere": ends every archive session and sign-in link.
+    archive_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     community: Mapped[Community] = relationship(back_populates="members")
 

@@ -381,3 +381,4 @@ class Purpose(enum.StrEnum):
     CHECKIN_REMINDER = "checkin_reminder"
     DIGEST = "digest"
     DIGEST_PREVIEW = "digest_preview"
+    ARCHIVE_LINK = "archive_link"  # "send me a link" to the archive

@@ -31,3 +31,13 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+# The full-text index (migration 0010_archive) belongs to the database, not the models:
+# FTS5's tables on SQLite, a generated column and its GIN index on PostgreSQL.
+SEARCH_INDEX_NAMES = ("posts_search", "search_vector", "ix_posts_search_vector")
+
+
+def described_by_models(name: str | None, type_: str, _parents: object) -> bool:
+    """Alembic's include_name hook: leave the full-text index out of comparisons."""
+    return not (name and name.startswith(SEARCH_INDEX_NAMES))

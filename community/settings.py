@@ -102,6 +102,12 @@ class Settings:
     confirm_hours: int = _setting(
         "KITH_CONFIRM_HOURS", 72, "How long a confirmation link stays valid."
     )
+    archive_link_hours: int = _setting(
+        "KITH_ARCHIVE_LINK_HOURS", 168, "How long a link that opens the archive stays valid."
+    )
+    archive_session_days: int = _setting(
+        "KITH_ARCHIVE_SESSION_DAYS", 30, "How long a browser stays signed in to an archive."
+    )
     join_rate_per_ip: str = _setting(
         "KITH_JOIN_RATE_PER_IP", "10 per hour", "Join form submissions allowed per client IP."
     )

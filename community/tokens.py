@@ -17,6 +17,7 @@ class LinkPurpose(enum.StrEnum):
     HOST_DECISION = "host-decision"
     MODERATE = "moderate"  # approve or discard a held message
     CHECKIN = "checkin"  # one-click "done / partly / not yet"
+    ARCHIVE = "archive"  # signs a member in to their community's archive
 
 
 class Signer:

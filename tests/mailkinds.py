@@ -225,6 +225,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     session.flush()
     queue(Purpose.DIGEST, anne.address, anne, run_id=run.id)
     queue(Purpose.DIGEST_PREVIEW, c.host_address, host, run_id=run.id)
+    queue(Purpose.ARCHIVE_LINK, anne.address, anne)
     session.flush()
 
     made = []

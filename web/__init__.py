@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, render_template
@@ -37,6 +38,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # the session cookie's life is the limit
+        # An archive session ends that long after signing in, however often it is used:
+        # and its cookie is not signed again on every page.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.archive_session_days),
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=64 * 1024,  # our forms are small
     )
     if settings.trusted_proxies:
@@ -61,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     app.teardown_appcontext(db.close_session)
 
-    from . import communities, hosts, members, outbox
+    from . import archive, communities, hosts, members, outbox
 
     app.register_blueprint(communities.bp)
     app.register_blueprint(members.bp)
@@ -69,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # checks the token itself for the page's own form (see members.unsubscribe_post).
     csrf.exempt(members.unsubscribe_post)
     app.register_blueprint(hosts.bp)
+    app.register_blueprint(archive.bp)
     if settings.captures_mail and settings.dev_outbox_page:
         app.register_blueprint(outbox.bp)
 

@@ -21,7 +21,7 @@ from jobs.queues import redis_url
 
 log = logging.getLogger(__name__)
 # Endpoints whose POST makes Kith send mail to an address typed into a form.
-MAIL_SENDING_ENDPOINTS = ("communities.join",)
+MAIL_SENDING_ENDPOINTS = ("communities.join", "archive.send_link")
 
 
 def storage_uri(settings: Settings) -> str:

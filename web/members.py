@@ -9,7 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
-from community import members, rounds
+from community import archive, members, rounds
 from community.checkins import CheckinAnswer
 from community.errors import CommunityError
 from community.models import CheckinStatus, DeliveryMode, MemberStatus, Round
@@ -106,9 +106,19 @@ def _render_preferences(token, member, error="", status=200, typed=None):
             saved=not error and request.method == "GET" and bool(request.args.get("saved")),
             form=typed or _stored(member, today),
             today=today,
+            archive_url=_archive_link(member),
         ),
         status,
     )
+
+
+def _archive_link(member) -> str | None:
+    """A sign-in link to the archive for members who may read it (the page itself came
+    from a signed link to this member)."""
+    if not archive.may_read(member, member.community):
+        return None
+    token = archive.sign_in_token(db.signer(), member)
+    return url_for("archive.sign_in", slug=member.community.slug, token=token)
 
 
 @bp.post("/preferences/<token>")

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,22 @@ class VersionReader:
             self._give_back(conn)
             return found
         raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def lend(self) -> Iterator[Any]:
+        """A spare DB-API connection (autocommit) for one short read by another page,
+        given back afterwards, or closed if the read failed."""
+        conn = self._borrow()
+        try:
+            yield conn.driver
+        except Exception:
+            self._discard(conn)
+            raise
+        self._give_back(conn)
+
+    @property
+    def paramstyle(self) -> str:
+        return str(self.engine.dialect.paramstyle)
 
     def close(self) -> None:
         with self._lock:

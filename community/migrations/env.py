@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from community.models import Base
+from community.schema import described_by_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -35,7 +36,12 @@ def run_migrations_online() -> None:
 
 def _run(connection: Connection) -> None:
     # Batch mode lets later migrations alter tables on SQLite, which lacks ALTER COLUMN.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_name=described_by_models,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

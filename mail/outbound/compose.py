@@ -51,6 +51,7 @@ def list_headers(
         post=list_address(community.slug, settings.domain) if is_member else None,
         unsubscribe_url=unsubscribe,
         unsubscribe_mailto=mailto,
+        archive_url=links.archive_url(settings.base_url, community.slug) if is_member else None,
     )
 
 
@@ -73,6 +74,7 @@ def compose(c: MailContext, now: datetime) -> bytes:
         unsubscribe = links.unsubscribe_url(c.base, c.link(LinkPurpose.UNSUBSCRIBE))
         context["unsubscribe_url"] = unsubscribe
         context["preferences_url"] = links.preferences_url(c.base, c.link(LinkPurpose.PREFERENCES))
+        context["archive_url"] = links.archive_url(c.base, community.slug)
     head = header_block(_spec(c, letter, now, unsubscribe))
     body = alternative(
         render_text(settings.templates_path, c.row.purpose, context),
@@ -110,6 +112,7 @@ def _spec(c: MailContext, letter: Letter, now: datetime, unsubscribe: str | None
         references=letter.references,
         automated=letter.automated,
         precedence_list=letter.group_mail,
+        archived_at=letter.archived_at,
     )
 
 

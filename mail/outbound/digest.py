@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from community.addresses import host_contact_address, list_address
 from community.digests import DigestContent, DigestThread, RoundSummary
-from community.links import community_url
+from community.links import community_url, thread_url
 from community.models import Community
 
 from .render import render_html, render_text
@@ -105,7 +105,8 @@ def render_digest(
         "preview": preview,
         "intro": digest_intro(content),
         "reply_href": _reply_href,
-        "more_link": partial(more_link, host_address=host_contact_address(community.slug, domain)),
+        "more_link": partial(more_link, base_url=base_url, slug=community.slug),
+        "thread_url": lambda thread: thread_url(base_url, community.slug, thread.id),
         "reply_address": lambda thread: reply_placeholder(thread.id),
         "new_thread_href": f"mailto:{to_list}",
         "result_label": result_label,
@@ -299,12 +300,12 @@ class MoreLink:
     text: str  # for the plain-text part: what to do, in words
 
 
-def more_link(thread: DigestThread, *, host_address: str) -> MoreLink:
-    """The "+ N more" link. Until conversations have a page of their own, a mail to
-    the host asking for the whole thread; this is the one place that decides."""
-    subject = f"Please send me the whole conversation: {' '.join(thread.subject.split())}"
-    href = f"mailto:{host_address}?subject={quote(subject, safe='')}"
-    return MoreLink(href, f"ask {host_address} for the whole conversation")
+def more_link(thread: DigestThread, *, base_url: str, slug: str) -> MoreLink:
+    """The "+ N more" link: the thread's page in the members' archive (which asks a
+    reader who is not signed in for their address and leads back there); this is the
+    one place that decides."""
+    url = thread_url(base_url, slug, thread.id)
+    return MoreLink(url, f"read it in the archive, {url}")
 
 
 def _reply_href(thread: DigestThread) -> str:

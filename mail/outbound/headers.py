@@ -41,6 +41,7 @@ class ListHeaders:
     post: str | None = None  # the list address, for readers who may post
     unsubscribe_url: str | None = None  # one-click (RFC 8058), for members
     unsubscribe_mailto: str | None = None  # for clients that only mail
+    archive_url: str | None = None  # List-Archive: the members' archive, for members
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class HeaderSpec:
     references: tuple[str, ...] = ()
     automated: bool = True  # RFC 3834 Auto-Submitted
     precedence_list: bool = False  # group mail: Precedence: list
+    archived_at: str | None = None  # RFC 5064: this message's page in the archive
 
 
 def header_fields(spec: HeaderSpec) -> list[tuple[str, str]]:
@@ -79,6 +81,8 @@ def header_fields(spec: HeaderSpec) -> list[tuple[str, str]]:
         fields.append(("References", " ".join(msg_id(r) for r in spec.references)))
     if spec.lists is not None:
         fields += list_fields(spec.lists)
+    if spec.archived_at:
+        fields.append(("Archived-At", f"<{_uri(spec.archived_at)}>"))
     if spec.precedence_list:
         fields.append(("Precedence", "list"))
     if spec.automated:
@@ -97,6 +101,8 @@ def list_fields(lists: ListHeaders) -> list[tuple[str, str]]:
     ]
     if lists.post:
         fields.append(("List-Post", f"<mailto:{addr_spec(lists.post)}>"))
+    if lists.archive_url:
+        fields.append(("List-Archive", f"<{_uri(lists.archive_url)}>"))
     if lists.unsubscribe_url:
         # RFC 8058: an HTTPS URI first; a POST of "List-Unsubscribe=One-Click" to it
         # unsubscribes. The mailto: is for clients that can only send mail.

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import links, schedule, threads
+from community import archive, links, schedule, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
@@ -53,6 +53,7 @@ class Letter:
     references: tuple[str, ...] = ()
     forwarded: Forwarded | None = None  # attachments passed on, and those left out
     authentication: str | None = None  # what intake found (RFC 8601): sealed with ARC
+    archived_at: str | None = None  # RFC 5064 Archived-At: the post's archive page
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def _post(c: MailContext) -> Letter:
         references=tuple(chain),
         forwarded=forwarded,
         authentication=inbound.auth_results if inbound is not None else None,
+        archived_at=links.post_url(c.base, c.community.slug, thread.id, post.id),
     )
 
 
@@ -294,6 +296,22 @@ def _checkin_reminder(c: MailContext) -> Letter:
     return _round_letter(c, TokenKind.CHECKIN, f"{c.community.name}: how did it go?")
 
 
+def _archive_link(c: MailContext) -> Letter:
+    """The answer to "send me a link": opens the archive in the browser it is clicked in."""
+    assert c.member is not None
+    token = archive.sign_in_token(c.signer, c.member)
+    return Letter(
+        f"Your link to the {c.community.name} archive",
+        to_member=True,
+        context={
+            "sign_in_url": links.archive_sign_in_url(
+                c.base, c.community.slug, token, str(c.row.context.get("next") or "")
+            ),
+            "valid_hours": c.settings.archive_link_hours,
+        },
+    )
+
+
 def _list(c: MailContext) -> str:
     return list_address(c.community.slug, c.settings.domain)
 
@@ -316,4 +334,5 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.COMMITMENT_REMINDER: _commitment_reminder,
     Purpose.CHECKIN_PROMPT: _checkin_prompt,
     Purpose.CHECKIN_REMINDER: _checkin_reminder,
+    Purpose.ARCHIVE_LINK: _archive_link,
 }

@@ -475,19 +475,19 @@ def test_text_part_has_every_thread_the_round_and_what_comes_next():
     assert "circle@kith.example" in text
 
 
-def test_the_hidden_posts_line_sits_under_the_opening_post_and_asks_for_the_thread():
+def test_the_hidden_posts_line_sits_under_the_opening_post_and_leads_to_the_thread():
     html, text = personalised("lively")
-    opening, *latest = lively().threads[2].posts
+    thread = lively().threads[2]
+    opening, *latest = thread.posts
     line = "+ 3 more posts in this conversation"
     page = visible(html)
     assert page.index(opening.excerpt) < page.index(line) < page.index(latest[0].excerpt)
+    url = f"{BASE}/c/circle/archive/t/{thread.id}"
     links = [a["href"] for tag, a in parse(html).tags if tag == "a"]
-    (href,) = [h for h in links if "whole%20conversation%3A%20Morning%20pages" in h]
-    assert href.startswith("mailto:circle-host@kith.example?subject=")
-    assert "Morning pages: week three" in unquote(href.split("subject=", 1)[1])
+    assert links.count(url) == 2  # the thread's title and its "+ 3 more"
     words = flat(text)
     assert words.index(opening.excerpt) < words.index(line) < words.index(latest[0].excerpt)
-    assert f"{line}: ask circle-host@kith.example for the whole conversation" in words
+    assert f"{line}: read it in the archive, {url}" in words
 
 
 @pytest.mark.parametrize("partly_counts", [False, True])

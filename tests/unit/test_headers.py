@@ -35,6 +35,7 @@ TO_MEMBERS = {
     Purpose.CHECKIN_REMINDER,
     Purpose.DIGEST,
     Purpose.DIGEST_PREVIEW,
+    Purpose.ARCHIVE_LINK,
 }
 ID = r"<[^<>\s\"]+@[^<>\s\"]+>"
 STRICT = policy.default.clone(raise_on_defect=True)
@@ -105,8 +106,11 @@ def test_list_headers_are_exact_on_the_wire(kinds):
             ), unsubscribe
             assert one(fields, "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
             assert one(fields, "List-Post") == f"<mailto:circle@{domain}>"
+            # RFC 2369: where members find the archive (it asks them to sign in).
+            assert one(fields, "List-Archive") == "<https://circles.example/c/circle/archive>"
         else:
             assert "list-unsubscribe" not in fields and "list-post" not in fields, purpose
+            assert "list-archive" not in fields, purpose
         assert all("=?" not in v for k, vs in fields.items() if k.startswith("list-") for v in vs)
 
 
@@ -130,6 +134,22 @@ def test_a_reply_references_the_root_and_its_parent_by_the_ids_readers_hold(kind
     assert one(fields, "In-Reply-To") == root_copy[0]
     assert root_copy[0].endswith("@example.com>")  # Anne's own Message-ID, not ours
     assert one(fields, "Message-ID").endswith("@example.com>")  # and Bart's on his copy
+
+
+def test_post_copies_say_where_the_archive_keeps_them(kinds):
+    """RFC 5064 Archived-At on each copy of a post, naming that post on its thread's
+    archive page, exactly one, as the raw bytes carry it; no other mail has one."""
+    _settings, made = kinds
+    post = made[Purpose.POST]
+    row = post.row
+    at = one(raw_headers(post.data), "Archived-At")
+    match = re.fullmatch(r"<https://circles\.example/c/circle/archive/t/(\d+)#post-(\d+)>", at)
+    assert match, at
+    assert int(match.group(2)) == row.context["post_id"]
+    assert b"\r\nArchived-At: <https://circles.example/c/circle/archive/t/" in post.data
+    for purpose, m in made.items():
+        if purpose != Purpose.POST:
+            assert "archived-at" not in raw_headers(m.data), purpose
 
 
 def test_references_keep_the_root_and_the_most_recent_ancestors():

@@ -5,7 +5,7 @@ from alembic.runtime.migration import MigrationContext
 
 from community.db import make_engine
 from community.models import Base
-from community.schema import current_revision, upgrade
+from community.schema import current_revision, described_by_models, upgrade
 
 
 def test_migrations_match_models(tmp_path):
@@ -14,7 +14,8 @@ def test_migrations_match_models(tmp_path):
     upgrade(engine)  # idempotent
     assert current_revision(engine) is not None
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": described_by_models})
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
 
@@ -78,3 +79,42 @@ def test_existing_communities_keep_the_host_out_of_the_round_and_partly_breaks(t
         row = conn.execute(text("SELECT host_takes_part, partly_counts FROM communities")).one()
     engine.dispose()
     assert tuple(row) == (0, 0)
+
+
+def test_archive_migration_indexes_the_posts_already_there(tmp_path):
+    """Migration 0010_archive: posts written before it are found by search afterwards,
+    and the FTS5 index passes SQLite's own integrity check."""
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO communities (id, slug, name, description, host_address, timezone, "
+                "capacity, join_policy, created_at) VALUES (1, 'c', 'C', '', 'h@example.com', "
+                "'UTC', 30, 'open', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO threads (id, community_id, subject, created_at, last_post_at) "
+                "VALUES (1, 1, 'Old', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO posts (thread_id, author_name, author_address, body, full_text, "
+                "message_id, list_message_id, created_at) VALUES (1, 'Old Timer', "
+                "'old@example.com', 'A quince harvest.', 'A quince harvest.', '<a@x>', '<b@x>', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    with engine.begin() as conn:
+        found = conn.execute(
+            text("SELECT rowid FROM posts_search WHERE posts_search MATCH 'quince'")
+        ).all()
+        conn.execute(text("INSERT INTO posts_search(posts_search) VALUES ('integrity-check')"))
+    engine.dispose()
+    assert [r[0] for r in found] == [1]
