@@ -177,7 +177,11 @@ def app(settings, runtime):
 
     app = create_app(settings)
     app.config["TESTING"] = True
-    return app
+    yield app
+    # Let the server connections go now, not whenever the collector finds the app:
+    # on PostgreSQL hundreds of apps would otherwise crowd its connection limit.
+    app.extensions["kith.page_versions"].close()
+    app.extensions["kith.engine"].dispose()
 
 
 @pytest.fixture

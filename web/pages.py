@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,6 +79,10 @@ class VersionReader:
         self._spare: list[_Spare] = []
         self._lock = threading.Lock()
         self._listener = ChangeListener(engine) if engine.dialect.name == "postgresql" else None
+        if self._listener is not None:
+            # An app dropped without `close` (tests make hundreds) must not leave its
+            # listener holding a server connection for the life of the process.
+            weakref.finalize(self, self._listener.close)
 
     def token(self, slug: str) -> object:
         """What says whether this community changed since; None when nobody can say.
@@ -134,6 +138,9 @@ class VersionReader:
         return str(self.engine.dialect.paramstyle)
 
     def close(self) -> None:
+        """Close the spare connections and stop the listener (the app is done)."""
+        if self._listener is not None:
+            self._listener.close()
         with self._lock:
             spare, self._spare = self._spare, []
         for conn in spare:
@@ -183,8 +190,15 @@ class ChangeListener:
         self._ready = False
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    def close(self) -> None:
+        """Stop listening; the thread lets its connection go within a second."""
+        self._closed.set()
 
     def token(self, slug: str) -> object:
+        if self._closed.is_set():
+            return None
         self._start()
         with self._lock:
             if not self._ready:
@@ -197,7 +211,7 @@ class ChangeListener:
             self._thread.start()
 
     def _run(self) -> None:
-        while True:
+        while not self._closed.is_set():
             conn: Any = None
             try:
                 conn = self.engine.raw_connection()
@@ -209,9 +223,10 @@ class ChangeListener:
                     self._epoch += 1
                     self._counts.clear()
                     self._ready = True
-                for notice in driver.notifies():
-                    with self._lock:
-                        self._counts[notice.payload] = self._counts.get(notice.payload, 0) + 1
+                while not self._closed.is_set():
+                    for notice in driver.notifies(timeout=1.0):
+                        with self._lock:
+                            self._counts[notice.payload] = self._counts.get(notice.payload, 0) + 1
             except Exception as exc:
                 log.warning("page change notices interrupted (%s); reconnecting", exc)
             with self._lock:
@@ -219,4 +234,4 @@ class ChangeListener:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     conn.invalidate()
-            time.sleep(1.0)
+            self._closed.wait(1.0)

@@ -204,3 +204,54 @@ def test_the_session_signer_built_once_still_refuses_a_cookie_signed_with_anothe
     assert own.get("/c/circle").status_code == 200  # the session read back by the kept signer
     joined = own.post("/c/circle/join", data={"email": "anne@example.com", "csrf_token": mine})
     assert joined.status_code == 303
+
+
+def test_apps_that_are_closed_or_dropped_give_their_server_connections_back(
+    make_community, settings
+):
+    """Each web app keeps a few connections of its own (spares for page versions, a
+    listener on PostgreSQL). Closed, or dropped and collected, it must hold none:
+    a suite or a reloading server makes many apps against one connection limit."""
+    import gc
+
+    from web import create_app
+
+    make_community(slug="circle")
+    probe = make_engine(settings.effective_database_url)
+
+    def open_connections() -> int:
+        if probe.dialect.name != "postgresql":
+            return len([t for t in threading.enumerate() if t.name == "kith-page-notices"])
+        with probe.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+            )
+
+    def settled(limit: int) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            gc.collect()
+            if open_connections() <= limit:
+                return True
+            time.sleep(0.05)
+        return False
+
+    before = open_connections()
+    for closing in (True, False, True, False):
+        app = create_app(settings)
+        client = app.test_client()
+        for _ in range(3):
+            assert client.get("/c/circle").status_code == 200
+        if closing:
+            app.extensions["kith.page_versions"].close()
+            app.extensions["kith.engine"].dispose()
+        del app, client
+    try:
+        assert settled(before), f"{open_connections() - before} connection(s) still held"
+    finally:
+        probe.dispose()
