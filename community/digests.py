@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import schedule
+from . import live_sessions, schedule
 from .models import (
     Commitment,
     Community,
@@ -286,6 +286,9 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
             ("Check-in", schedule.describe(community, upcoming[schedule.Unit.CHECKIN])),
         ]
     next_week.append(("Next digest", schedule.describe(community, upcoming[schedule.Unit.DIGEST])))
+    live = live_sessions.coming_up(session, community, end)
+    if live is not None:
+        next_week.append(live)
     start_local, end_local = run.period_start.astimezone(tz), end.astimezone(tz)
     return DigestContent(
         community_name=community.name,

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import names, outbox
+from . import live_sessions, names, outbox
 from .addresses import normalise_address
 from .bounces import clear_bounces
 from .communities import seats_left
@@ -272,6 +272,7 @@ def _admit(uow: UnitOfWork, member: Member) -> None:
         member.activated_at = uow.now
         member.waitlisted_at = None
         _queue(uow, member, Purpose.WELCOME, f"join:{member.join_requests}")
+        live_sessions.member_joined(uow, member)
     else:
         member.status = MemberStatus.WAITLISTED
         member.waitlisted_at = uow.now
@@ -317,6 +318,7 @@ def _leave(uow: UnitOfWork, member: Member, status: MemberStatus) -> None:
         member.delivery_status = DeliveryStatus.ENABLED  # a pause ends with membership
     revoke_links(member)  # nothing mailed before may act for them once they are gone
     uow.session.flush()
+    live_sessions.member_left(uow, member)
     if held_seat:
         promote_waitlist(uow, member.community)
 
@@ -340,6 +342,7 @@ def promote_waitlist(uow: UnitOfWork, community: Community) -> list[Member]:
         member.status = MemberStatus.ACTIVE
         member.activated_at = uow.now
         _queue(uow, member, Purpose.SEAT_OPENED, f"join:{member.join_requests}")
+        live_sessions.member_joined(uow, member)
     session.flush()
     return promoted
 

@@ -449,3 +449,34 @@ class MemberSignature(Base):
     signature: Mapped[str] = mapped_column(Text, default="")
     tail: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(_tz())
+
+
+class SessionCadence(enum.StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+
+
+class LiveSession(Base):
+    """A community's recurring live session (a call), sent to members as an iCalendar
+    invitation. One per community; clearing it cancels it and a later one is new."""
+
+    __tablename__ = "live_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), unique=True
+    )
+    # The iCalendar UID: stable while the session lives, new after a clear.
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    cadence: Mapped[SessionCadence] = mapped_column(_enum(SessionCadence))
+    first_date: Mapped[date] = mapped_column(Date)  # local date of the first session
+    hour: Mapped[int] = mapped_column(Integer)  # local wall-clock time
+    minute: Mapped[int] = mapped_column(Integer)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    join_url: Mapped[str] = mapped_column(Text)
+    # iCalendar SEQUENCE: bumped on every change members' calendars must apply.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    updated_at: Mapped[datetime] = mapped_column(_tz())
+    cancelled_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)

@@ -381,3 +381,5 @@ class Purpose(enum.StrEnum):
     CHECKIN_REMINDER = "checkin_reminder"
     DIGEST = "digest"
     DIGEST_PREVIEW = "digest_preview"
+    SESSION_INVITATION = "session_invitation"  # iCalendar REQUEST: new or changed
+    SESSION_CANCELLATION = "session_cancellation"  # iCalendar CANCEL

@@ -15,7 +15,7 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import digests, members, outbox, rounds
+from community import digests, live_sessions, members, outbox, rounds
 from community.communities import create_community
 from community.drafts import PostDraft
 from community.inbound import publish
@@ -226,6 +226,20 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     queue(Purpose.DIGEST, anne.address, anne, run_id=run.id)
     queue(Purpose.DIGEST_PREVIEW, c.host_address, host, run_id=run.id)
     session.flush()
+
+    # The live session: an invitation to everyone, then the host cancels it.
+    live_sessions.set_session(
+        uow(session, NOW, domain),
+        c,
+        live_sessions.SessionSpec(weekday=1, hour=18, minute=30, join_url="https://meet.example/c"),
+    )
+    live_sessions.clear_session(uow(session, NOW, domain), c)
+    for purpose in (Purpose.SESSION_INVITATION, Purpose.SESSION_CANCELLATION):
+        rows[purpose] = session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.purpose == purpose, OutboundMessage.member_id == anne.id
+            )
+        ).one()
 
     made = []
     for purpose in ALL_PURPOSES:

@@ -25,7 +25,7 @@ from community.uow import UnitOfWork
 from .errors import ComposeError
 from .headers import HeaderSpec, ListHeaders, header_block
 from .letters import LETTERS, Letter, MailContext
-from .rawmime import alternative, message, with_attachments
+from .rawmime import alternative, calendar_alternative, message, with_attachments
 from .render import render_html, render_text
 from .signing import load_key, sign
 
@@ -74,10 +74,12 @@ def compose(c: MailContext, now: datetime) -> bytes:
         context["unsubscribe_url"] = unsubscribe
         context["preferences_url"] = links.preferences_url(c.base, c.link(LinkPurpose.PREFERENCES))
     head = header_block(_spec(c, letter, now, unsubscribe))
-    body = alternative(
-        render_text(settings.templates_path, c.row.purpose, context),
-        render_html(settings.templates_path, c.row.purpose, context),
-    )
+    text = render_text(settings.templates_path, c.row.purpose, context)
+    html = render_html(settings.templates_path, c.row.purpose, context)
+    if letter.calendar is not None:
+        body = calendar_alternative(text, html, letter.calendar[1], letter.calendar[0])
+    else:
+        body = alternative(text, html)
     parts = list(letter.forwarded.parts) if letter.forwarded else []
     data = message(head, with_attachments(body, parts))
     key = load_key(settings)

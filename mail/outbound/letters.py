@@ -14,10 +14,12 @@ from community import links, schedule, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
+    host_contact_address,
     list_address,
     reply_address,
 )
 from community.drafts import PostDraft
+from community.live_sessions import SessionFacts, next_start
 from community.members import HOST_DECISION_DAYS, link_payload
 from community.models import (
     Commitment,
@@ -25,6 +27,7 @@ from community.models import (
     HeldMessage,
     InboundMessage,
     Member,
+    MemberStatus,
     OutboundMessage,
     Post,
     Round,
@@ -35,6 +38,7 @@ from community.settings import Settings
 from community.tokens import LinkPurpose, Signer
 
 from .attachments import Forwarded, forward_attachments
+from .invitations import Method, calendar_bytes
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Letter:
     references: tuple[str, ...] = ()
     forwarded: Forwarded | None = None  # attachments passed on, and those left out
     authentication: str | None = None  # what intake found (RFC 8601): sealed with ARC
+    calendar: tuple[str, bytes] | None = None  # (iTIP method, iCalendar object)
 
 
 @dataclass(frozen=True)
@@ -298,6 +303,45 @@ def _list(c: MailContext) -> str:
     return list_address(c.community.slug, c.settings.domain)
 
 
+def _session_letter(c: MailContext, method: Method) -> Letter:
+    """An invitation or a cancellation: the event as it was when the mail was decided."""
+    assert c.member is not None
+    facts = SessionFacts.from_json(c.row.context["session"])
+    tz, slug = c.community.timezone, c.community.slug
+    upcoming = schedule.describe(c.community, next_start(facts, tz, c.row.created_at))
+    description = f"{c.community.name}: {facts.describe()}, {tz} time.\nJoin: {facts.join_url}"
+    ics = calendar_bytes(
+        facts,
+        method=method,
+        tz=tz,
+        organizer=(f"{c.community.name} host", host_contact_address(slug, c.settings.domain)),
+        attendee=(c.member.display_name, c.member.address),
+        stamp=c.row.created_at,
+        description=description,
+    )
+    cancelled = method == Method.CANCEL
+    if cancelled:
+        subject = f"Cancelled: {c.community.name} {facts.title.lower()}"
+    elif facts.sequence > 0:
+        subject = f"Updated invitation: {c.community.name} {facts.title.lower()}"
+    else:
+        subject = f"Invitation: {c.community.name} {facts.title.lower()}"
+    return Letter(
+        subject,
+        # A member who left gets the cancellation without list links (theirs are revoked).
+        to_member=c.member.status == MemberStatus.ACTIVE,
+        context={
+            "facts": facts,
+            "rhythm": facts.describe(),
+            "next_when": upcoming,
+            "timezone": tz,
+            "updated": facts.sequence > 0 and not cancelled,
+            "left": c.member.status != MemberStatus.ACTIVE,
+        },
+        calendar=(method.value, ics),
+    )
+
+
 LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.CONFIRM_SIGNUP: _confirm_signup,
     Purpose.ALREADY_MEMBER: _already_member,
@@ -316,4 +360,6 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.COMMITMENT_REMINDER: _commitment_reminder,
     Purpose.CHECKIN_PROMPT: _checkin_prompt,
     Purpose.CHECKIN_REMINDER: _checkin_reminder,
+    Purpose.SESSION_INVITATION: partial(_session_letter, method=Method.REQUEST),
+    Purpose.SESSION_CANCELLATION: partial(_session_letter, method=Method.CANCEL),
 }

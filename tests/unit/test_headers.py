@@ -35,6 +35,9 @@ TO_MEMBERS = {
     Purpose.CHECKIN_REMINDER,
     Purpose.DIGEST,
     Purpose.DIGEST_PREVIEW,
+    # Both to members who hold a seat in these kinds (a leaver's cancellation is not).
+    Purpose.SESSION_INVITATION,
+    Purpose.SESSION_CANCELLATION,
 }
 ID = r"<[^<>\s\"]+@[^<>\s\"]+>"
 STRICT = policy.default.clone(raise_on_defect=True)
