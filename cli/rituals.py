@@ -1,12 +1,14 @@
-"""`kith session`: a community's recurring live session, in everyone's calendar."""
+"""`kith session` and `kith host`: the live session in calendars, the host's report."""
 
 from __future__ import annotations
 
+import csv
+import sys
 from datetime import date
 
 import click
 
-from community import communities, live_sessions
+from community import communities, health, live_sessions
 from community.errors import CommunityError
 from community.live_sessions import SessionSpec
 from community.models import SessionCadence
@@ -113,3 +115,82 @@ def session_show(ctx: Context, slug: str) -> None:
     click.echo(f"  next: {nxt}")
     click.echo(f"  join: {facts.join_url}")
     click.echo(f"  uid {facts.uid}, sequence {facts.sequence}")
+
+
+@main.group("host")
+def host_group() -> None:
+    """What the host sees of the circle."""
+
+
+@host_group.command("report")
+@click.argument("slug")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 104))
+@click.option("--csv", "as_csv", is_flag=True, help="One row per member and week, as CSV.")
+@pass_ctx
+def host_report(ctx: Context, slug: str, weeks: int, as_csv: bool) -> None:
+    """Posts, replies, commitments and check-ins per member and week (the figures of
+    the health section in the host's digest preview)."""
+    try:
+        with ctx.units.open(read_only=True) as uow:
+            c = communities.get_community(uow.session, slug)
+            report = health.host_report(uow.session, c, uow.now, weeks)
+            now_health = health.host_health(uow.session, c, uow.now)
+    except CommunityError as exc:
+        fail(str(exc))
+    if as_csv:
+        _report_csv(report)
+        return
+    click.echo(f"{c.name}: the last {weeks} week(s), {c.timezone} time")
+    click.echo(
+        f"{'week':<9} {'members':>7} {'wrote':>5} {'rate':>5} {'posts':>5} "
+        f"{'replies':>7} {'committed':>9} {'checked in':>10}"
+    )
+    for f in report.figures:
+        click.echo(
+            f"{f.week:<9} {f.members:>7} {f.writers:>5} {f.reply_rate:>4}% {f.posts:>5} "
+            f"{f.replies:>7} {f.commitments:>9} {f.checkins:>10}"
+        )
+    click.echo("")
+    click.echo(f"{'member':<24} " + " ".join(f"{w[-3:]:>4}" for w in report.weeks))
+    by_member: dict[int, dict[str, health.MemberWeek]] = {}
+    names: dict[int, str] = {}
+    for row in report.rows:
+        by_member.setdefault(row.member_id, {})[row.week] = row
+        names[row.member_id] = row.name
+    for member_id, cells in by_member.items():
+        marks = " ".join(f"{_mark(cells.get(w)):>4}" for w in report.weeks)
+        click.echo(f"{names[member_id][:24]:<24} {marks}")
+    click.echo("  P post, R reply, C commitment, K check-in, . nothing, blank: not a member yet")
+    quiet = ", ".join(f"{q.name} ({q.weeks} weeks)" for q in now_health.quiet) or "nobody"
+    click.echo(f"Quiet for {now_health.quiet_weeks}+ weeks: {quiet}")
+    click.echo(f"Unanswered for 2+ days: {len(now_health.unanswered)}")
+    click.echo(f"Delivery stopped by bounces: {len(now_health.bouncing)}")
+    click.echo(f"Waitlist: {now_health.waitlist}")
+
+
+def _mark(row: health.MemberWeek | None) -> str:
+    if row is None:
+        return ""
+    marks = ("P" if row.posts else "") + ("R" if row.replies else "")
+    marks += ("C" if row.committed else "") + ("K" if row.checked_in else "")
+    return marks or "."
+
+
+def _report_csv(report: health.HostReport) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(
+        ["week", "member", "address", "posts", "replies", "committed", "checked_in", "active"]
+    )
+    for r in sorted(report.rows, key=lambda r: (r.week, r.member_id)):
+        out.writerow(
+            [
+                r.week,
+                r.name,
+                r.address,
+                r.posts,
+                r.replies,
+                int(r.committed),
+                int(r.checked_in),
+                int(r.active),
+            ]
+        )

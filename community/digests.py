@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import live_sessions, schedule
+from . import health, live_sessions, schedule
 from .models import (
     Commitment,
     Community,
@@ -82,6 +82,7 @@ class DigestContent:
     next_week: tuple[tuple[str, str], ...]  # (what, when) in local time
     loop_paused: bool
     post_count: int
+    health: health.HostHealth | None = None  # the host's preview only
 
     @property
     def quiet(self) -> bool:
@@ -256,8 +257,11 @@ def _round_summary(session: Session, community: Community, rnd: Round) -> RoundS
     )
 
 
-def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> DigestContent:
-    """Everything the digest shows, computed once per community and week."""
+def build_digest(
+    uow: UnitOfWork, community: Community, run: DigestRun, *, for_host: bool = False
+) -> DigestContent:
+    """Everything the digest shows, computed once per community and week; the host's
+    preview (`for_host`) also shows how the circle is doing."""
     session = uow.session
     tz = ZoneInfo(community.timezone)
     end = run.period_end or uow.now
@@ -302,6 +306,7 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
         next_week=tuple(next_week),
         loop_paused=community.loop_paused,
         post_count=post_count,
+        health=health.host_health(session, community, uow.now) if for_host else None,
     )
 
 

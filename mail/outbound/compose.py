@@ -146,13 +146,8 @@ def _digest_bytes(c: MailContext, now: datetime) -> bytes:
     run = c.session.get(DigestRun, c.row.context["run_id"])
     assert run is not None and c.member is not None
     # Composing reads inside the caller's unit; it queues nothing of its own.
-    content = build_digest(UnitOfWork(c.session, now, c.settings.domain), c.community, run)
-    batch = prepare_digest(
-        c.settings,
-        c.signer,
-        c.community,
-        content,
-        now,
-        preview=c.row.purpose == Purpose.DIGEST_PREVIEW,
-    )
+    preview = c.row.purpose == Purpose.DIGEST_PREVIEW
+    unit = UnitOfWork(c.session, now, c.settings.domain)
+    content = build_digest(unit, c.community, run, for_host=preview)
+    batch = prepare_digest(c.settings, c.signer, c.community, content, now, preview=preview)
     return digest_copy(batch, c.row, c.member)
