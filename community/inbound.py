@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, bounces, digests, members, outbox, rounds, threads
+from . import attachments, bounces, carryover, digests, members, outbox, rounds, threads
 from .addresses import (
     Recipient,
     RecipientKind,
@@ -439,6 +439,9 @@ def _file_round_reply(
             f"{member.address} paused until {pause_request.until.isoformat()}",
         )
     if token.kind == TokenKind.COMMITMENT:
+        if carryover.asks_to_carry(text) and carryover.offer(ctx.session, rnd, member):
+            carryover.carry_over(ctx.uow, rnd, member)
+            return Filed(InboundStatus.PROCESSED, f"commitment carried over by {member.address}")
         rounds.record_commitment(ctx.uow, rnd, member, text)
         return Filed(InboundStatus.PROCESSED, f"commitment from {member.address}")
     answer = classify_checkin(text)

@@ -33,3 +33,7 @@ def held_url(base_url: str, token: str) -> str:
 
 def checkin_url(base_url: str, token: str) -> str:
     return _join(base_url, f"/checkin/{token}")
+
+
+def carry_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/carry/{token}")

@@ -404,6 +404,10 @@ class Commitment(Base):
     result: Mapped[CheckinStatus | None] = mapped_column(_enum(CheckinStatus), nullable=True)
     reflection: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    # Last time's unfinished commitment, when the member carried it over (carryover.py).
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL"), nullable=True
+    )
 
     round: Mapped[Round] = relationship(back_populates="commitments")
 

@@ -17,6 +17,7 @@ class LinkPurpose(enum.StrEnum):
     HOST_DECISION = "host-decision"
     MODERATE = "moderate"  # approve or discard a held message
     CHECKIN = "checkin"  # one-click "done / partly / not yet"
+    CARRY_OVER = "carry-over"  # one click: last time's unfinished commitment again
 
 
 class Signer:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import links, schedule, threads
+from community import carryover, links, schedule, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
@@ -253,6 +253,9 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
     )
     plan = schedule.week_plan(c.community, rnd.week)
     answer = partial(_checkin_link, c, rnd)
+    carry = carryover.offer(c.session, rnd, c.member) if kind == TokenKind.COMMITMENT else None
+    if commitment is not None and commitment.text:
+        carry = None  # they have answered this round already
     reply_to = reply_address(
         c.settings.secret_key,
         c.community.slug,
@@ -270,6 +273,12 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
             "done_url": answer("done"),
             "partly_url": answer("partly"),
             "not_done_url": answer("not_done"),
+            "carry": carry,
+            "carry_url": (
+                links.carry_url(c.base, c.link(LinkPurpose.CARRY_OVER, r=str(rnd.id)))
+                if carry
+                else ""
+            ),
         },
         reply_to=(c.community.name, reply_to),
     )

@@ -1,4 +1,5 @@
-"""Rituals around the weekly loop: a community's recurring live session.
+"""Rituals around the weekly loop: a community's recurring live session; commitments
+carried over from an unfinished one.
 
 Revision ID: 0011_rituals
 Revises: 0008
@@ -46,6 +47,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("uid", name=op.f("uq_live_sessions_uid")),
     )
 
+    with op.batch_alter_table("commitments") as batch:
+        batch.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_commitments_carried_from_id_commitments"),
+            "commitments",
+            ["carried_from_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("commitments") as batch:
+        batch.drop_constraint(
+            op.f("fk_commitments_carried_from_id_commitments"), type_="foreignkey"
+        )
+        batch.drop_column("carried_from_id")
     op.drop_table("live_sessions")
