@@ -194,3 +194,67 @@ def _report_csv(report: health.HostReport) -> None:
                 int(r.active),
             ]
         )
+
+
+@main.command("pairs")
+@click.argument("slug")
+@click.option("--every", type=int, help="New pairs every N weeks (1: each round).")
+@click.option("--off", is_flag=True, help="Stop pairing members.")
+@pass_ctx
+def pairs(ctx: Context, slug: str, every: int | None, off: bool) -> None:
+    """Accountability buddies: turn them on or off, or show this week's pairs."""
+    from community import buddies
+    from community.schedule import week_of
+
+    try:
+        with ctx.units.open() as uow:
+            c = communities.get_community(uow.session, slug)
+            if off or every is not None:
+                buddies.configure(uow, c, 0 if off else every or 0)
+            current = buddies.every_weeks(uow.session, c)
+            groups = buddies.week_groups(uow.session, c, week_of(uow.now, c.timezone))
+    except CommunityError as exc:
+        fail(str(exc))
+    if current:
+        click.echo(f"{slug}: new pairs every {current} week(s), made with the prompt")
+    else:
+        click.echo(f"{slug}: pairs off")
+    for g in groups:
+        names = " & ".join(m.name_or_address for m in g.members)
+        click.echo(f"  {names}  ({'talked' if g.talked else 'not yet'}, since {g.week})")
+
+
+@main.command("hotseat")
+@click.argument("slug")
+@click.option("--on/--off", "on", default=None, help="Run the hot seat rotation, or stop it.")
+@click.option("--seat", "address", help="Put this member in a week's seat (a swap).")
+@click.option("--week", help="ISO week for --seat (default: this week).")
+@pass_ctx
+def hotseat(
+    ctx: Context, slug: str, on: bool | None, address: str | None, week: str | None
+) -> None:
+    """The hot seat: one member a week asks the group for help; their question opens
+    the digest."""
+    from community import hot_seats, members
+    from community.models import Member
+    from community.schedule import week_of
+
+    try:
+        with ctx.units.open() as uow:
+            c = communities.get_community(uow.session, slug)
+            if on is not None:
+                hot_seats.configure(uow, c, on)
+            week = week or week_of(uow.now, c.timezone)
+            if address:
+                hot_seats.assign(uow, c, week, members.get_member(uow.session, c, address))
+            running = hot_seats.enabled(uow.session, c)
+            seat = hot_seats.seat_of(uow.session, c, week)
+            who = uow.session.get(Member, seat.member_id) if seat else None
+    except CommunityError as exc:
+        fail(str(exc))
+    click.echo(f"{slug}: hot seat {'on' if running else 'off'}")
+    if who is not None:
+        state = (
+            "answered" if seat and seat.focus else "asked" if seat and seat.asked_at else "seated"
+        )
+        click.echo(f"  {week}: {who.name_or_address} ({state})")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import health, live_sessions, schedule
+from . import buddies, health, hot_seats, live_sessions, schedule
 from .models import (
     Commitment,
     Community,
@@ -70,6 +70,14 @@ class RoundSummary:
 
 
 @dataclass(frozen=True)
+class PairLine:
+    """Accountability buddies in the reported round, and whether they talked."""
+
+    names: tuple[str, ...]
+    talked: bool
+
+
+@dataclass(frozen=True)
 class DigestContent:
     community_name: str
     slug: str
@@ -83,10 +91,12 @@ class DigestContent:
     loop_paused: bool
     post_count: int
     health: health.HostHealth | None = None  # the host's preview only
+    pairs: tuple[PairLine, ...] = ()
+    hot_seat: hot_seats.HotSeatLine | None = None  # opens the digest
 
     @property
     def quiet(self) -> bool:
-        return not self.threads and self.round is None and not self.joined
+        return not self.threads and self.round is None and not self.joined and self.hot_seat is None
 
 
 def start_digest(uow: UnitOfWork, community: Community, week: str) -> DigestRun:
@@ -307,6 +317,11 @@ def build_digest(
         loop_paused=community.loop_paused,
         post_count=post_count,
         health=health.host_health(session, community, uow.now) if for_host else None,
+        pairs=tuple(
+            PairLine(tuple(m.name_or_address for m in g.members), g.talked)
+            for g in (buddies.week_groups(session, community, rnd.week) if rnd else [])
+        ),
+        hot_seat=hot_seats.for_digest(session, community, run.week),
     )
 
 

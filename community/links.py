@@ -37,3 +37,7 @@ def checkin_url(base_url: str, token: str) -> str:
 
 def carry_url(base_url: str, token: str) -> str:
     return _join(base_url, f"/carry/{token}")
+
+
+def talked_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/buddies/talked/{token}")

@@ -484,3 +484,62 @@ class LiveSession(Base):
     created_at: Mapped[datetime] = mapped_column(_tz())
     updated_at: Mapped[datetime] = mapped_column(_tz())
     cancelled_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+
+class RitualSettings(Base):
+    """Which rituals around the weekly loop a community runs (kith pairs ...)."""
+
+    __tablename__ = "ritual_settings"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Accountability buddies: new pairs every this many weeks; 0 is off.
+    pairs_every_weeks: Mapped[int] = mapped_column(Integer, default=0)
+    hot_seat: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(_tz())
+
+
+class BuddyGroup(Base):
+    """Accountability buddies for some weeks: a pair, or a trio when the count is odd."""
+
+    __tablename__ = "buddy_groups"
+    __table_args__ = (Index("ix_buddy_groups_community_week", "community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))  # the round's week they were made for
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    # When they were first known to have talked: a note through the pair address, or
+    # one of them answering "did you two talk?".
+    talked_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+
+class BuddyMember(Base):
+    __tablename__ = "buddy_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("buddy_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class HotSeat(Base):
+    """One week's hot seat: the member whose question opens the digest."""
+
+    __tablename__ = "hot_seats"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    asked_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)  # the focus form
+    focus: Mapped[str] = mapped_column(Text, default="")  # their answer
+    answered_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL"), nullable=True
+    )

@@ -383,3 +383,6 @@ class Purpose(enum.StrEnum):
     DIGEST_PREVIEW = "digest_preview"
     SESSION_INVITATION = "session_invitation"  # iCalendar REQUEST: new or changed
     SESSION_CANCELLATION = "session_cancellation"  # iCalendar CANCEL
+    BUDDY_INTRO = "buddy_intro"  # "this week you're paired with ..."
+    BUDDY_NOTE = "buddy_note"  # a note through the pair address, to the others
+    HOT_SEAT_FOCUS = "hot_seat_focus"  # "what do you want the group's help with?"

@@ -18,6 +18,7 @@ class LinkPurpose(enum.StrEnum):
     MODERATE = "moderate"  # approve or discard a held message
     CHECKIN = "checkin"  # one-click "done / partly / not yet"
     CARRY_OVER = "carry-over"  # one click: last time's unfinished commitment again
+    BUDDIES_TALKED = "buddies-talked"  # one click: "yes, we two talked this week"
 
 
 class Signer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from community import rounds
+from community import buddies, hot_seats, rounds
 from community.models import Community
 from community.schedule import Unit
 
@@ -20,4 +20,9 @@ def run_unit(community_id: int, unit: Unit, week: str) -> int:
         if community is None:
             return 0
         rnd = rounds.open_round(uow, community, week)
-        return rounds.run_step(uow, community, rnd, Unit(unit))
+        if Unit(unit) == Unit.PROMPT and rnd.prompt_sent_at is None:
+            buddies.pair_round(uow, community, rnd)  # the prompt announces them
+        sent = rounds.run_step(uow, community, rnd, Unit(unit))
+        if Unit(unit) == Unit.CHECKIN_REMINDER:
+            hot_seats.ask(uow, community, rnd)  # a day or so before the digest
+        return sent

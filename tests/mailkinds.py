@@ -15,7 +15,7 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import digests, live_sessions, members, outbox, rounds
+from community import buddies, digests, hot_seats, live_sessions, members, outbox, rounds
 from community.communities import create_community
 from community.drafts import PostDraft
 from community.inbound import publish
@@ -226,6 +226,25 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     queue(Purpose.DIGEST, anne.address, anne, run_id=run.id)
     queue(Purpose.DIGEST_PREVIEW, c.host_address, host, run_id=run.id)
     session.flush()
+
+    # Accountability buddies: the introduction, and a note through the pair address.
+    buddies.configure(uow(session, NOW, domain), c, 1)
+    [*_, group] = buddies.pair_round(uow(session, NOW, domain), c, rnd)
+    note_from = buddies.members_of(session, group)[0]
+    buddies.relay_note(
+        uow(session, NOW, domain), group, note_from, "Halfway there!", "Re: buddies", 0
+    )
+    for purpose in (Purpose.BUDDY_INTRO, Purpose.BUDDY_NOTE):
+        rows[purpose] = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == purpose).limit(1)
+        ).one()
+
+    # The hot seat's focus form.
+    hot_seats.configure(uow(session, NOW, domain), c, True)
+    hot_seats.ask(uow(session, NOW, domain), c, rnd)
+    rows[Purpose.HOT_SEAT_FOCUS] = session.scalars(
+        select(OutboundMessage).where(OutboundMessage.purpose == Purpose.HOT_SEAT_FOCUS)
+    ).one()
 
     # The live session: an invitation to everyone, then the host cancels it.
     live_sessions.set_session(

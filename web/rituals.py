@@ -1,11 +1,12 @@
-"""Signed-link pages for the rituals around the weekly loop: carrying a commitment over."""
+"""Signed-link pages for the rituals around the weekly loop: carrying a commitment over,
+saying that accountability buddies talked."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from community import carryover, members
-from community.models import Round
+from community import buddies, carryover, members
+from community.models import BuddyGroup, Round
 from community.tokens import LinkPurpose
 
 from . import db
@@ -51,4 +52,46 @@ def carry_post(token: str):
         round=rnd,
         offer=offer,
         done=offer is not None,
+    )
+
+
+# -- "did you two talk?" ---------------------------------------------------------------
+
+
+def _talked(token: str):
+    payload = db.signer().load(LinkPurpose.BUDDIES_TALKED, token)
+    member = members.member_for_payload(db.session(), payload)
+    group = db.session().get(BuddyGroup, int(str(payload.get("g", "0"))))
+    if group is None or group.community_id != member.community_id:
+        abort(404)
+    people = buddies.members_of(db.session(), group)
+    if all(m.id != member.id for m in people):
+        abort(404)
+    others = [m.name_or_address for m in people if m.id != member.id]
+    return member, group, others
+
+
+@bp.get("/buddies/talked/<token>")
+def talked(token: str):
+    member, group, others = _talked(token)
+    return render_template(
+        "web/members/talked.html",
+        member=member,
+        community=member.community,
+        others=others,
+        done=group.talked_at is not None,
+    )
+
+
+@bp.post("/buddies/talked/<token>")
+def talked_post(token: str):
+    member, group, others = _talked(token)
+    buddies.mark_talked(db.unit(), group)
+    db.commit()
+    return render_template(
+        "web/members/talked.html",
+        member=member,
+        community=member.community,
+        others=others,
+        done=True,
     )

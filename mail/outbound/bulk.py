@@ -89,6 +89,9 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
     threads = [t.id for t in batch.content.threads]
     if batch.content.health is not None:  # the host answers waiting threads from here
         threads += [t.id for t in batch.content.health.unanswered]
+    seat = batch.content.hot_seat
+    if seat is not None and seat.thread_id is not None:
+        threads.append(seat.thread_id)
     replies = {
         thread_id: reply_address(
             settings.secret_key,

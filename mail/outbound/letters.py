@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import carryover, links, schedule, threads
+from community import buddies, carryover, links, schedule, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
@@ -22,9 +22,11 @@ from community.drafts import PostDraft
 from community.live_sessions import SessionFacts, next_start
 from community.members import HOST_DECISION_DAYS, link_payload
 from community.models import (
+    BuddyGroup,
     Commitment,
     Community,
     HeldMessage,
+    HotSeat,
     InboundMessage,
     Member,
     MemberStatus,
@@ -274,12 +276,91 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
             "partly_url": answer("partly"),
             "not_done_url": answer("not_done"),
             "carry": carry,
+            "buddies": _buddy_context(c, rnd, kind),
             "carry_url": (
                 links.carry_url(c.base, c.link(LinkPurpose.CARRY_OVER, r=str(rnd.id)))
                 if carry
                 else ""
             ),
         },
+        reply_to=(c.community.name, reply_to),
+    )
+
+
+def _buddy_context(c: MailContext, rnd: Round, kind: TokenKind) -> dict[str, Any] | None:
+    """Who the member is paired with this week: named in the prompt; the check-in asks
+    "did you two talk?" with one click."""
+    assert c.member is not None
+    found = buddies.buddies_of(c.session, c.community, rnd.week, c.member)
+    if found is None:
+        return None
+    others = [m.name_or_address for m in found.members if m.id != c.member.id]
+    talked = ""
+    if kind == TokenKind.CHECKIN and not found.talked:
+        talked = links.talked_url(c.base, c.link(LinkPurpose.BUDDIES_TALKED, g=str(found.group_id)))
+    return {"names": others, "shown": _and(others), "talked": found.talked, "talked_url": talked}
+
+
+def _and(names: list[str]) -> str:
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def _buddy_address(c: MailContext, group_id: int) -> str:
+    assert c.member is not None
+    return reply_address(
+        c.settings.secret_key,
+        c.community.slug,
+        c.settings.domain,
+        ReplyToken(TokenKind.BUDDIES, c.member.id, group_id, c.member.link_version),
+    )
+
+
+def _buddy_intro(c: MailContext) -> Letter:
+    assert c.member is not None
+    group = c.session.get(BuddyGroup, c.row.context["group_id"])
+    assert group is not None
+    others = [m for m in buddies.members_of(c.session, group) if m.id != c.member.id]
+    names = [m.name_or_address for m in others]
+    shown = _and(names)
+    return Letter(
+        f"{c.community.name}: your accountability buddy{'s' if len(names) > 1 else ''}, {shown}",
+        to_member=True,
+        context={"buddy_names": names, "shown_names": shown, "trio": len(names) > 1},
+        reply_to=(f"{c.community.name} buddies", _buddy_address(c, group.id)),
+    )
+
+
+def _buddy_note(c: MailContext) -> Letter:
+    assert c.member is not None
+    ctx = c.row.context
+    sender = c.session.get(Member, ctx["from_member_id"])
+    name = sender.name_or_address if sender is not None else "Your buddy"
+    subject = str(ctx.get("subject") or "").strip() or "a note"
+    return Letter(
+        subject if subject.lower().startswith("re:") else f"Re: {subject}",
+        to_member=True,
+        context={"sender_name": name, "text": ctx["text"]},
+        from_name=f"{limit_name(name)} via {c.community.name}",
+        reply_to=(f"{c.community.name} buddies", _buddy_address(c, int(ctx["group_id"]))),
+        automated=False,
+    )
+
+
+def _hot_seat_focus(c: MailContext) -> Letter:
+    assert c.member is not None
+    seat = c.session.get(HotSeat, c.row.context["seat_id"])
+    assert seat is not None
+    plan = schedule.week_plan(c.community, seat.week)
+    reply_to = reply_address(
+        c.settings.secret_key,
+        c.community.slug,
+        c.settings.domain,
+        ReplyToken(TokenKind.HOT_SEAT, c.member.id, seat.id, c.member.link_version),
+    )
+    return Letter(
+        f"{c.community.name}: you're in the hot seat this week",
+        to_member=True,
+        context={"digest_when": schedule.describe(c.community, plan[schedule.Unit.DIGEST])},
         reply_to=(c.community.name, reply_to),
     )
 
@@ -371,4 +452,7 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.CHECKIN_REMINDER: _checkin_reminder,
     Purpose.SESSION_INVITATION: partial(_session_letter, method=Method.REQUEST),
     Purpose.SESSION_CANCELLATION: partial(_session_letter, method=Method.CANCEL),
+    Purpose.BUDDY_INTRO: _buddy_intro,
+    Purpose.BUDDY_NOTE: _buddy_note,
+    Purpose.HOT_SEAT_FOCUS: _hot_seat_focus,
 }

@@ -38,6 +38,9 @@ TO_MEMBERS = {
     # Both to members who hold a seat in these kinds (a leaver's cancellation is not).
     Purpose.SESSION_INVITATION,
     Purpose.SESSION_CANCELLATION,
+    Purpose.BUDDY_INTRO,
+    Purpose.BUDDY_NOTE,
+    Purpose.HOT_SEAT_FOCUS,
 }
 ID = r"<[^<>\s\"]+@[^<>\s\"]+>"
 STRICT = policy.default.clone(raise_on_defect=True)

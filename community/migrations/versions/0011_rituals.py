@@ -1,5 +1,5 @@
 """Rituals around the weekly loop: a community's recurring live session; commitments
-carried over from an unfinished one.
+carried over from an unfinished one; accountability buddies; the hot seat.
 
 Revision ID: 0011_rituals
 Revises: 0008
@@ -47,6 +47,88 @@ def upgrade() -> None:
         sa.UniqueConstraint("uid", name=op.f("uq_live_sessions_uid")),
     )
 
+    op.create_table(
+        "ritual_settings",
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("pairs_every_weeks", sa.Integer(), nullable=False),
+        sa.Column("hot_seat", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_ritual_settings_community_id_communities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("community_id", name=op.f("pk_ritual_settings")),
+    )
+    op.create_table(
+        "buddy_groups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("week", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("talked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_buddy_groups_community_id_communities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_buddy_groups")),
+    )
+    op.create_index(
+        "ix_buddy_groups_community_week", "buddy_groups", ["community_id", "week"], unique=False
+    )
+    op.create_table(
+        "buddy_members",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["buddy_groups.id"],
+            name=op.f("fk_buddy_members_group_id_buddy_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_buddy_members_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", "member_id", name=op.f("pk_buddy_members")),
+    )
+    op.create_table(
+        "hot_seats",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("week", sa.String(length=10), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("focus", sa.Text(), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("thread_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_hot_seats_community_id_communities"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_hot_seats_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["threads.id"],
+            name=op.f("fk_hot_seats_thread_id_threads"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hot_seats")),
+        sa.UniqueConstraint("community_id", "week", name=op.f("uq_hot_seats_community_id_week")),
+    )
     with op.batch_alter_table("commitments") as batch:
         batch.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -64,4 +146,9 @@ def downgrade() -> None:
             op.f("fk_commitments_carried_from_id_commitments"), type_="foreignkey"
         )
         batch.drop_column("carried_from_id")
+    op.drop_table("hot_seats")
+    op.drop_table("buddy_members")
+    op.drop_index("ix_buddy_groups_community_week", table_name="buddy_groups")
+    op.drop_table("buddy_groups")
+    op.drop_table("ritual_settings")
     op.drop_table("live_sessions")
