@@ -258,3 +258,110 @@ def hotseat(
             "answered" if seat and seat.focus else "asked" if seat and seat.asked_at else "seated"
         )
         click.echo(f"  {week}: {who.name_or_address} ({state})")
+
+
+@main.group("season")
+def season_group() -> None:
+    """Seasons: a cohort between two dates, alumni afterwards."""
+
+
+def _date(text: str | None, what: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{what} {text!r}: give the date as YYYY-MM-DD")
+
+
+@season_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help='What members call it, e.g. "Spring 2026".')
+@click.option("--start", "start", required=True, help="First day, YYYY-MM-DD (local).")
+@click.option("--end", "end", required=True, help="Last day, YYYY-MM-DD (local).")
+@click.option("--applications-from", help="First day join requests go to you, YYYY-MM-DD.")
+@click.option("--applications-until", help="Last day of the application period.")
+@click.option(
+    "--alumni-post/--no-alumni-post", default=False, help="Alumni may still post (default: no)."
+)
+@pass_ctx
+def season_create(
+    ctx: Context,
+    slug: str,
+    name: str,
+    start: str,
+    end: str,
+    applications_from: str | None,
+    applications_until: str | None,
+    alumni_post: bool,
+) -> None:
+    """Announce a season: members (and alumni, with a re-enrol link) hear when it starts."""
+    from community import seasons
+
+    starts_on, ends_on = _date(start, "--start"), _date(end, "--end")
+    assert starts_on is not None and ends_on is not None
+    try:
+        with ctx.units.open() as uow:
+            c = communities.get_community(uow.session, slug)
+            s = seasons.create(
+                uow,
+                c,
+                name=name,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                applications_from=_date(applications_from, "--applications-from"),
+                applications_until=_date(applications_until, "--applications-until"),
+                alumni_can_post=alumni_post,
+            )
+            season_id = s.id
+    except CommunityError as exc:
+        fail(str(exc))
+    click.echo(f"{slug}: season {season_id} {name!r} {starts_on} – {ends_on}")
+
+
+@season_group.command("list")
+@click.argument("slug")
+@pass_ctx
+def season_list(ctx: Context, slug: str) -> None:
+    """Every season, with where it stands today."""
+    from community import seasons
+
+    try:
+        with ctx.units.open(read_only=True) as uow:
+            c = communities.get_community(uow.session, slug)
+            on = seasons.today(c, uow.now)
+            rows = [
+                (
+                    s.name,
+                    s.starts_on,
+                    s.ends_on,
+                    seasons.phase(s, on),
+                    s.applications_from,
+                    s.applications_until,
+                )
+                for s in seasons.all_seasons(uow.session, c)
+            ]
+    except CommunityError as exc:
+        fail(str(exc))
+    if not rows:
+        click.echo(f"{slug}: no seasons (the weekly loop runs all year)")
+    for name, start, end, where, app_from, app_until in rows:
+        applying = f", applications {app_from} – {app_until}" if app_from else ""
+        click.echo(f"{name}: {start} – {end} [{where}]{applying}")
+
+
+@season_group.command("end")
+@click.argument("slug")
+@pass_ctx
+def season_end(ctx: Context, slug: str) -> None:
+    """End the running season today: the closing digest, then alumni mode."""
+    from community import seasons
+
+    try:
+        with ctx.units.open() as uow:
+            c = communities.get_community(uow.session, slug)
+            s = seasons.end_now(uow, c)
+            name = s.name
+    except CommunityError as exc:
+        fail(str(exc))
+    click.echo(f"{slug}: {name} ended; closing digest queued, members are alumni")

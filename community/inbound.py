@@ -24,6 +24,7 @@ from . import (
     members,
     outbox,
     rounds,
+    seasons,
     threads,
 )
 from .addresses import (
@@ -51,6 +52,7 @@ from .models import (
     InboundMessage,
     InboundStatus,
     Member,
+    MemberStatus,
     OutboundMessage,
     Post,
     Round,
@@ -177,8 +179,11 @@ def _file_for(ctx: Context, recipient: Recipient) -> Filed:
 
 def _sender(ctx: Context, community: Community) -> Member | None:
     """The seat-holding member who sent this, matched case- and +tag-insensitively."""
+    statuses = list(SEAT_HOLDING)
+    if seasons.alumni_may_post(ctx.session, community):
+        statuses.append(MemberStatus.ALUMNI)
     candidates = ctx.session.scalars(
-        select(Member).where(Member.community_id == community.id, Member.status.in_(SEAT_HOLDING))
+        select(Member).where(Member.community_id == community.id, Member.status.in_(statuses))
     )
     return next((m for m in candidates if sender_matches(m.address, ctx.mail.from_address)), None)
 

@@ -41,3 +41,7 @@ def carry_url(base_url: str, token: str) -> str:
 
 def talked_url(base_url: str, token: str) -> str:
     return _join(base_url, f"/buddies/talked/{token}")
+
+
+def reenrol_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/season/enrol/{token}")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import live_sessions, names, outbox
+from . import live_sessions, names, outbox, seasons
 from .addresses import normalise_address
 from .bounces import clear_bounces
 from .communities import seats_left
@@ -197,7 +197,10 @@ def confirm_signup(uow: UnitOfWork, member: Member) -> Member:
         return member
     member.confirmed_at = uow.now
     community = member.community
-    if community.join_policy == JoinPolicy.APPROVAL:
+    # A season's application period sends every request to the host, whatever the policy.
+    if community.join_policy == JoinPolicy.APPROVAL or seasons.applications_open(
+        uow.session, community, uow.now
+    ):
         member.status = MemberStatus.AWAITING_APPROVAL
         _queue(
             uow,
@@ -273,6 +276,7 @@ def _admit(uow: UnitOfWork, member: Member) -> None:
         member.waitlisted_at = None
         _queue(uow, member, Purpose.WELCOME, f"join:{member.join_requests}")
         live_sessions.member_joined(uow, member)
+        seasons.member_joined(uow, member)
     else:
         member.status = MemberStatus.WAITLISTED
         member.waitlisted_at = uow.now
@@ -343,6 +347,7 @@ def promote_waitlist(uow: UnitOfWork, community: Community) -> list[Member]:
         member.activated_at = uow.now
         _queue(uow, member, Purpose.SEAT_OPENED, f"join:{member.join_requests}")
         live_sessions.member_joined(uow, member)
+        seasons.member_joined(uow, member)
     session.flush()
     return promoted
 

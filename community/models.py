@@ -66,6 +66,7 @@ class MemberStatus(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"  # left by their own choice
     REMOVED = "removed"  # removed by the host
     DECLINED = "declined"  # the host turned the request down
+    ALUMNI = "alumni"  # took part in a season that ended; may re-enrol in the next
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -543,3 +544,22 @@ class HotSeat(Base):
     thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class Season(Base):
+    """A cohort's run: prompts only between its dates, alumni afterwards."""
+
+    __tablename__ = "seasons"
+    __table_args__ = (Index("ix_seasons_community_starts", "community_id", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)  # local dates, both included
+    ends_on: Mapped[date] = mapped_column(Date)
+    # While applications are open, every join request waits for the host's approval.
+    applications_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    applications_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    alumni_can_post: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    ended_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)  # closed, alumni made

@@ -386,3 +386,5 @@ class Purpose(enum.StrEnum):
     BUDDY_INTRO = "buddy_intro"  # "this week you're paired with ..."
     BUDDY_NOTE = "buddy_note"  # a note through the pair address, to the others
     HOT_SEAT_FOCUS = "hot_seat_focus"  # "what do you want the group's help with?"
+    SEASON_UPCOMING = "season_upcoming"  # "starts on ..."; alumni get a re-enrol link
+    SEASON_CLOSING = "season_closing"  # the season's closing digest

@@ -19,6 +19,7 @@ class LinkPurpose(enum.StrEnum):
     CHECKIN = "checkin"  # one-click "done / partly / not yet"
     CARRY_OVER = "carry-over"  # one click: last time's unfinished commitment again
     BUDDIES_TALKED = "buddies-talked"  # one click: "yes, we two talked this week"
+    REENROL = "reenrol"  # one click: an alumna takes part in the next season
 
 
 class Signer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from community import buddies, hot_seats, rounds
+from community import buddies, hot_seats, rounds, seasons
 from community.models import Community
 from community.schedule import Unit
 
@@ -18,6 +18,12 @@ def run_unit(community_id: int, unit: Unit, week: str) -> int:
     with runtime().units.open() as uow:
         community = uow.session.get(Community, community_id)
         if community is None:
+            return 0
+        if not seasons.loop_runs(uow, community):
+            # Before a season starts and after it ends: no prompts or check-ins.
+            found = rounds.get_round(uow.session, community, week)
+            if found is None or found.prompt_sent_at is None:
+                rounds.skip_week(uow, community, week)
             return 0
         rnd = rounds.open_round(uow, community, week)
         if Unit(unit) == Unit.PROMPT and rnd.prompt_sent_at is None:

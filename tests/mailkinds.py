@@ -15,7 +15,16 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import buddies, digests, hot_seats, live_sessions, members, outbox, rounds
+from community import (
+    buddies,
+    digests,
+    hot_seats,
+    live_sessions,
+    members,
+    outbox,
+    rounds,
+    seasons,
+)
 from community.communities import create_community
 from community.drafts import PostDraft
 from community.inbound import publish
@@ -245,6 +254,24 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     rows[Purpose.HOT_SEAT_FOCUS] = session.scalars(
         select(OutboundMessage).where(OutboundMessage.purpose == Purpose.HOT_SEAT_FOCUS)
     ).one()
+
+    # A season: its announcement (from creating it) and its closing digest.
+    from datetime import date
+
+    season = seasons.create(
+        uow(session, NOW, domain),
+        c,
+        name="Spring",
+        starts_on=date(2026, 3, 9),
+        ends_on=date(2026, 3, 22),
+    )
+    rows[Purpose.SEASON_UPCOMING] = session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.purpose == Purpose.SEASON_UPCOMING,
+            OutboundMessage.member_id == anne.id,
+        )
+    ).one()
+    queue(Purpose.SEASON_CLOSING, anne.address, anne, season_id=season.id)
 
     # The live session: an invitation to everyone, then the host cancels it.
     live_sessions.set_session(

@@ -1,12 +1,12 @@
 """Signed-link pages for the rituals around the weekly loop: carrying a commitment over,
-saying that accountability buddies talked."""
+saying that accountability buddies talked, re-enrolling in a season."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from community import buddies, carryover, members
-from community.models import BuddyGroup, Round
+from community import buddies, carryover, members, seasons
+from community.models import BuddyGroup, Round, Season
 from community.tokens import LinkPurpose
 
 from . import db
@@ -94,4 +94,34 @@ def talked_post(token: str):
         community=member.community,
         others=others,
         done=True,
+    )
+
+
+# -- re-enrolling in the next season ----------------------------------------------------
+
+
+def _enrol(token: str):
+    payload = db.signer().load(LinkPurpose.REENROL, token)
+    member = members.member_for_payload(db.session(), payload)
+    season = db.session().get(Season, int(str(payload.get("s", "0"))))
+    if season is None or season.community_id != member.community_id:
+        abort(404)
+    return member, season
+
+
+@bp.get("/season/enrol/<token>")
+def enrol(token: str):
+    member, season = _enrol(token)
+    return render_template(
+        "web/members/enrol.html", member=member, community=member.community, season=season
+    )
+
+
+@bp.post("/season/enrol/<token>")
+def enrol_post(token: str):
+    member, season = _enrol(token)
+    seasons.reenrol(db.unit(), member)
+    db.commit()
+    return render_template(
+        "web/members/enrol.html", member=member, community=member.community, season=season
     )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import buddies, carryover, links, schedule, threads
+from community import buddies, carryover, links, schedule, seasons, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
@@ -33,6 +33,7 @@ from community.models import (
     OutboundMessage,
     Post,
     Round,
+    Season,
 )
 from community.names import limit_name
 from community.outbox import Purpose
@@ -365,6 +366,51 @@ def _hot_seat_focus(c: MailContext) -> Letter:
     )
 
 
+def _season_dates(season: Season) -> str:
+    start, end = season.starts_on, season.ends_on
+    return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+
+
+def _season_upcoming(c: MailContext) -> Letter:
+    assert c.member is not None
+    season = c.session.get(Season, c.row.context["season_id"])
+    assert season is not None
+    alumna = c.member.status == MemberStatus.ALUMNI
+    start = season.starts_on
+    return Letter(
+        f"{c.community.name}: {season.name} starts on {schedule.WEEKDAYS[start.weekday()]} "
+        f"{start.day} {start:%B}",
+        to_member=True,
+        context={
+            "season": season,
+            "dates": _season_dates(season),
+            "starts": f"{schedule.WEEKDAYS[start.weekday()]} {start.day} {start:%B}",
+            "alumna": alumna,
+            "reenrol_url": (
+                links.reenrol_url(c.base, c.link(LinkPurpose.REENROL, s=str(season.id)))
+                if alumna
+                else ""
+            ),
+        },
+    )
+
+
+def _season_closing(c: MailContext) -> Letter:
+    season = c.session.get(Season, c.row.context["season_id"])
+    assert season is not None
+    summary = seasons.summary(c.session, c.community, season)
+    return Letter(
+        f"{c.community.name}: {season.name} is complete",
+        to_member=True,
+        context={
+            "season": season,
+            "dates": _season_dates(season),
+            "summary": summary,
+            "alumni_can_post": season.alumni_can_post,
+        },
+    )
+
+
 def _checkin_link(c: MailContext, rnd: Round, answer: str) -> str:
     return links.checkin_url(c.base, c.link(LinkPurpose.CHECKIN, r=str(rnd.id), a=answer))
 
@@ -455,4 +501,6 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.BUDDY_INTRO: _buddy_intro,
     Purpose.BUDDY_NOTE: _buddy_note,
     Purpose.HOT_SEAT_FOCUS: _hot_seat_focus,
+    Purpose.SEASON_UPCOMING: _season_upcoming,
+    Purpose.SEASON_CLOSING: _season_closing,
 }

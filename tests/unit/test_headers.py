@@ -41,6 +41,8 @@ TO_MEMBERS = {
     Purpose.BUDDY_INTRO,
     Purpose.BUDDY_NOTE,
     Purpose.HOT_SEAT_FOCUS,
+    Purpose.SEASON_UPCOMING,
+    Purpose.SEASON_CLOSING,
 }
 ID = r"<[^<>\s\"]+@[^<>\s\"]+>"
 STRICT = policy.default.clone(raise_on_defect=True)

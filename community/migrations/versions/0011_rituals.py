@@ -1,5 +1,5 @@
 """Rituals around the weekly loop: a community's recurring live session; commitments
-carried over from an unfinished one; accountability buddies; the hot seat.
+carried over from an unfinished one; accountability buddies; the hot seat; seasons.
 
 Revision ID: 0011_rituals
 Revises: 0008
@@ -129,6 +129,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hot_seats")),
         sa.UniqueConstraint("community_id", "week", name=op.f("uq_hot_seats_community_id_week")),
     )
+    op.create_table(
+        "seasons",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("applications_from", sa.Date(), nullable=True),
+        sa.Column("applications_until", sa.Date(), nullable=True),
+        sa.Column("alumni_can_post", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_seasons_community_id_communities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_seasons")),
+    )
+    op.create_index(
+        "ix_seasons_community_starts", "seasons", ["community_id", "starts_on"], unique=False
+    )
     with op.batch_alter_table("commitments") as batch:
         batch.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -146,6 +169,8 @@ def downgrade() -> None:
             op.f("fk_commitments_carried_from_id_commitments"), type_="foreignkey"
         )
         batch.drop_column("carried_from_id")
+    op.drop_index("ix_seasons_community_starts", table_name="seasons")
+    op.drop_table("seasons")
     op.drop_table("hot_seats")
     op.drop_table("buddy_members")
     op.drop_index("ix_buddy_groups_community_week", table_name="buddy_groups")
