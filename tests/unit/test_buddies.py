@@ -61,3 +61,29 @@ def test_someone_away_is_left_out_and_newcomers_meet_the_least_met_first():
     assert sorted(map(tuple, groups)) == [(1, 4), (2, 3)]  # the only pairs not met yet
     assert make_groups([1, 2, 4], history, seed=1) == [[1, 2, 4]]
     assert make_groups([1], history, seed=1) == []
+
+
+def test_pairs_every_two_weeks_hold_for_two_rounds(db):
+    from datetime import UTC, datetime
+
+    from community import buddies, members, rounds
+    from community.communities import create_community
+
+    from ..helpers import uow
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    c = create_community(uow(db, now), slug="c", name="C", host_address="h@example.com")
+    for i in range(3):
+        members.add_member(uow(db, now), c, f"m{i}@example.com")
+    buddies.configure(uow(db, now), c, 2)
+    made = {}
+    for week in ("2026-W10", "2026-W11", "2026-W12", "2026-W13"):
+        rnd = rounds.open_round(uow(db, now), c, week)
+        db.flush()
+        made[week] = buddies.pair_round(uow(db, now), c, rnd)
+        assert buddies.pair_round(uow(db, now), c, rnd) == made[week]  # twice: the same
+    assert [bool(made[w]) for w in sorted(made)] == [True, False, True, False]
+    in_force = buddies.current_groups(db, c, "2026-W11")
+    assert [g.id for g in in_force] == [g.id for g in made["2026-W10"]]
+    with pytest.raises(buddies.InvalidPairs):
+        buddies.configure(uow(db, now), c, 13)
