@@ -254,7 +254,12 @@ def _not_owner(ctx: Context, token: ReplyToken) -> str:
     asked, and the host can still publish it with one click.
     """
     owner = ctx.session.get(Member, token.member_id)
-    if owner is None or not owner.holds_seat:
+    alumna = (
+        owner is not None
+        and owner.status == MemberStatus.ALUMNI
+        and seasons.alumni_may_post(ctx.session, owner.community)
+    )
+    if owner is None or not (owner.holds_seat or alumna):
         return "the reply address belongs to someone who is no longer a member"
     if not sender_matches(owner.address, ctx.mail.from_address):
         sender = ctx.mail.from_address or "(none)"
