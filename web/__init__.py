@@ -18,6 +18,7 @@ from jobs.queues import enqueue_delivery
 from . import db
 from .limits import install_limits
 from .pages import PageCache, VersionReader
+from .sessions import SessionCookies
 
 csrf = CSRFProtect()
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         lambda ids: enqueue_delivery(settings, ids),
     )
 
+    app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.teardown_appcontext(db.close_session)
 

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from community.incoming import MailKind
 
+from .quoting_marks import alternation, phrases_of
 from .text import decode_bytes, decode_header_words, header_value, header_values
 
 log = logging.getLogger(__name__)
@@ -47,19 +48,10 @@ _BOUNCE_SUBJECT = re.compile(
 )
 
 # What autoresponders write in a subject, as its prefix or as a tag ("Automatic reply:
-# Goals", "[Auto-Reply] Re: Goals", "AUTO: Anne is away"). A person may start a subject
-# with these words ("Auto-reply rules in Outlook?"), so a prefix needs its colon, dash or
-# brackets.
-_AUTO_REPLY_PHRASES = (
-    r"automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|autoresponse|auto"
-    r"|auto[- ]?generated|automated|automatic notification"
-    r"|out of (?:the )?office(?: auto[- ]?reply| reply)?|vacation reply|automatische antwort"
-    r"|abwesenheitsnotiz|réponse automatique|reponse automatique|respuesta automática"
-    r"|respuesta automatica|risposta automatica|risposta non al computer|automatisch antwoord"
-    r"|autosvar|automatisk svar|automaattinen vastaus|автоответ|автоматический ответ"
-    r"|автоматична відповідь|odpowiedź automatyczna|automatická odpověď|resposta automática"
-    r"|otomatik yanıt|自动回复|自動回覆|自動返信|자동 회신"
-)
+# Goals", "[Auto-Reply] Re: Goals", "AUTO: Anne is away"), from the language tables. A
+# person may start a subject with these words ("Auto-reply rules in Outlook?"), so a
+# prefix needs its colon, dash or brackets.
+_AUTO_REPLY_PHRASES = alternation(phrases_of("auto_reply"))
 _AUTO_REPLY_SUBJECT = re.compile(
     rf"^\s*(?:\[\s*(?:{_AUTO_REPLY_PHRASES})\s*\]|\(\s*(?:{_AUTO_REPLY_PHRASES})\s*\)"
     rf"|(?:{_AUTO_REPLY_PHRASES})\s*(?:[:：]|-\s|–))",
@@ -81,11 +73,7 @@ _NO_REPLY_SENDER = re.compile(
 
 # Absence words a person might also use as a subject ("Out of office next week"); they
 # decide alone only in the autoresponder's "Word: original subject" form.
-_ABSENCE_WORDS = (
-    r"out of (the )?office|ooo|absence|absent|abwesend|afwezig|fuori sede|fuori ufficio"
-    r"|frånvaro|fravær|fraværende|poissa|nieobecność|ausente|ausência|vacation|on holiday"
-    r"|congés|отсутствую|отсутствие|відсутній"
-)
+_ABSENCE_WORDS = alternation(phrases_of("absence"))
 _ABSENCE_PREFIX = re.compile(rf"^\s*({_ABSENCE_WORDS})\s*:", re.IGNORECASE)
 _ABSENCE_SUBJECT = re.compile(rf"^\s*({_ABSENCE_WORDS})\b", re.IGNORECASE)
 

@@ -179,9 +179,11 @@ def is_delimiter(stripped: str) -> bool:
     return len(core) >= 2 and not set(core) - _DELIMITER_CHARS
 
 
+# "Mail for Windows" keeps the link the text part gives the app's name: "Sent from
+# Mail<https://go.microsoft.com/...> for Windows", "[Mail](https://...) for Windows".
 _APP = (
     r"\[?(?:" + alternation(phrases(APPS)) + r"|mobil\w*"
-    r"|(?:mail|e-?mail|e-post|posta|poczta|correo|courrier)(?:\]\(\S*\))?"
+    r"|(?:mail|e-?mail|e-post|posta|poczta|correo|courrier)(?:\]\(\S*\)|<[^\s<>]*>)?"
     r" (?:for|für|pour|para|per|voor|för|dla|для|til) windows)\b"
 )
 _FOOTER = re.compile(

@@ -9,14 +9,17 @@ from community.incoming import Trim
 
 from .attributions import (
     MAX_ATTRIBUTION_LINES,
+    MAX_CONTINUATION,
     MAX_MARKER_LINE,
     attribution_span,
     ends_with_wrote,
+    has_date,
     is_attribution_text,
     join_wrapped,
     looks_like_unknown_attribution,
     opens_with_attribution,
 )
+from .house import own_copy_start
 from .markers import (
     MAX_HEADER_SCAN,
     header_blocks,
@@ -36,9 +39,13 @@ BANNER = "banner"  # "-----Original Message-----", "Begin forwarded message:"
 HEADER = "header-block"  # an embedded "From: / Sent: / To: / Subject:" block
 DELIMITER = "signature"  # "-- ", "____", "-----": signatures and Outlook separators
 FOOTER = "footer"  # "Sent from my iPhone" and friends
+OWN_COPY = "own-copy"  # a mail of ours pasted below without quote marks
 
 MAX_TRIM_TEXT = 2000  # characters of each cut kept for `trimmed`
-_MARKER_KINDS = frozenset({QUOTE, ATTRIBUTION, BANNER, HEADER, DELIMITER, FOOTER})
+_DIRECTION_MARKS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+_MARKER_KINDS = frozenset({QUOTE, ATTRIBUTION, BANNER, HEADER, DELIMITER, FOOTER, OWN_COPY})
 
 
 @dataclass(frozen=True)
@@ -58,13 +65,16 @@ def trim_text(text: str) -> Trimmed:
     if not isinstance(text, str) or not text.strip():
         return Trimmed("", ())
     lines = [line.rstrip() for line in normalise_line_endings(text).split("\n")]
-    kinds, ends = _classify(lines)
-    keep = _select(lines, kinds, ends)
-    if not any(lines[index] for index in keep):
-        keep = _leading_bare_quote(lines, kinds)
+    # Markers are read without the invisible direction marks right-to-left clients put
+    # around attributions ("\u202bבתאריך ... כתב:\u202c"); the kept text keeps them.
+    view = [line.translate(_DIRECTION_MARKS).rstrip() for line in lines]
+    kinds, ends = _classify(view)
+    keep = _select(view, kinds, ends)
+    if not any(view[index] for index in keep):
+        keep = _leading_bare_quote(view, kinds)
     kept_set = set(keep)
-    first = next((index for index in keep if lines[index]), len(lines))
-    last = max((index for index in keep if lines[index]), default=-1)
+    first = next((index for index in keep if view[index]), len(lines))
+    last = max((index for index in keep if view[index]), default=-1)
     kept = [lines[index] for index in keep if first <= index <= last]
     return Trimmed("\n".join(kept), _cuts(lines, kinds, kept_set))
 
@@ -122,6 +132,7 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
     ends = [index + 1 for index in range(count)]
     fenced = _fenced(lines)
     blocks = header_blocks(lines)
+    own = own_copy_start(lines)
     index = 0
     while index < count:
         line = lines[index]
@@ -132,6 +143,8 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
             kind = BLANK
         elif fenced[index]:
             kind = TEXT
+        elif index == own:
+            kind, span = OWN_COPY, count - index
         elif is_quote(line):
             kind = QUOTE
         elif attribution := attribution_span(lines, index):
@@ -148,6 +161,8 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
             kind = FOOTER
         elif _introduces_history(lines, blocks, index, stripped):
             kind = ATTRIBUTION
+        elif wrapped := _wrapped_unknown_attribution(lines, blocks, index):
+            kind, span = ATTRIBUTION, wrapped
         elif (unknown := unknown_header_block(lines, index)) > index:
             kind, span = HEADER, unknown - index
         for covered in range(index, index + span):
@@ -158,12 +173,17 @@ def _classify(lines: Sequence[str]) -> tuple[list[str], list[int]]:
 
 
 def _introduces_history(
-    lines: Sequence[str], blocks: dict[int, int], index: int, stripped: str
+    lines: Sequence[str],
+    blocks: dict[int, int],
+    index: int,
+    stripped: str,
+    *,
+    structural: bool = False,
 ) -> bool:
     """The structural fallback for attributions in languages the tables lack: a short
     line ending in a colon, holding an address or a date, right above a quote or an
-    embedded header block."""
-    if not looks_like_unknown_attribution(stripped):
+    embedded header block (with `structural`, only the position is checked)."""
+    if not structural and not looks_like_unknown_attribution(stripped):
         return False
     after = index + 1
     while after < len(lines) and not lines[after].strip():
@@ -171,6 +191,38 @@ def _introduces_history(
     if after >= len(lines):
         return False
     return is_quote(lines[after]) or after in blocks or unknown_header_block(lines, after) > after
+
+
+def _wrapped_unknown_attribution(lines: Sequence[str], blocks: dict[int, int], index: int) -> int:
+    """The structural fallback for an attribution the client wrapped: a paragraph of two
+    to four short lines that, joined, end in a colon and hold an address or a date, right
+    above a quote or a header block ("ti 1. jouluk. 2026 klo 9.14 Anne" +
+    "(anne@example.com) kirjoitti:"). Returns its line count, 0 for none."""
+    if index and lines[index - 1].strip():
+        return 0  # not the start of a paragraph
+    parts: list[str] = []
+    for end in range(index, min(index + MAX_ATTRIBUTION_LINES, len(lines))):
+        part = lines[end].strip()
+        if not part or is_quote(lines[end]) or len(part) > MAX_CONTINUATION:
+            return 0
+        if part.endswith((".", "!", "?", "。", "！", "？")):
+            return 0  # the sender's sentence
+        if parts and _dated_attribution_at(lines, end):
+            return 0  # a whole attribution of its own starts here, under the sender's text
+        parts.append(part)
+        if len(parts) < 2 or not part.endswith((":", "：")):
+            continue
+        if not looks_like_unknown_attribution(join_wrapped(parts)):
+            return 0
+        return len(parts) if _introduces_history(lines, blocks, end, part, structural=True) else 0
+    return 0
+
+
+def _dated_attribution_at(lines: Sequence[str], index: int) -> bool:
+    span = attribution_span(lines, index)
+    return bool(span) and has_date(
+        join_wrapped([part.strip() for part in lines[index : index + span]])
+    )
 
 
 # -- choosing what to keep -----------------------------------------------------------------

@@ -178,3 +178,29 @@ def test_a_broken_page_version_connection_is_replaced(make_community, app, clien
     reader._spare[-1].driver.close()  # as if the server went away
     assert client.get("/c/circle").status_code == 200
     assert reader.version("circle") is not None
+
+
+def test_the_session_signer_built_once_still_refuses_a_cookie_signed_with_another_key(
+    make_community, app, settings
+):
+    """The session serializer is kept for the app's life; a session cookie (and so the
+    CSRF token inside it) from an app with another secret key still opens nothing."""
+    import dataclasses
+
+    from web import create_app
+
+    make_community(slug="circle")
+    other = create_app(dataclasses.replace(settings, secret_key="another key entirely"))
+    forger = other.test_client()
+    token = csrf_from(forger.get("/c/circle").get_data(as_text=True))
+    victim = app.test_client()
+    cookie = forger.get_cookie("session")
+    assert cookie is not None
+    victim.set_cookie("session", cookie.value)
+    refused = victim.post("/c/circle/join", data={"email": "anne@example.com", "csrf_token": token})
+    assert refused.status_code == 400
+    own = app.test_client()
+    mine = csrf_from(own.get("/c/circle").get_data(as_text=True))
+    assert own.get("/c/circle").status_code == 200  # the session read back by the kept signer
+    joined = own.post("/c/circle/join", data={"email": "anne@example.com", "csrf_token": mine})
+    assert joined.status_code == 303

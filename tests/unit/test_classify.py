@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from email import message_from_bytes, policy
+from email.header import Header
 
 import pytest
 
 from community.incoming import MailKind
 from mail.inbound import classify
 from mail.inbound.classify import classify_message
+from mail.inbound.languages import LANGUAGES, phrases
 from mail.inbound.parse import parse_message
 from tests.fixtures import load_email
 
@@ -352,3 +354,24 @@ def test_a_failing_check_is_skipped_and_named(monkeypatch):
     verdict = verdict_for(MEMBER + "Auto-Submitted: auto-replied")
     assert verdict.kind is MailKind.AUTO_REPLY
     assert verdict.problems == ("explodes failed: ValueError",)
+
+
+AUTO_REPLY_PREFIXES = sorted(
+    {(language.name, phrase) for language in LANGUAGES for phrase in phrases(language.auto_reply)}
+)
+
+
+@pytest.mark.parametrize(("language", "phrase"), AUTO_REPLY_PREFIXES)
+def test_every_languages_auto_reply_subject_prefix_is_an_auto_reply(language, phrase):
+    # Exchange sends its out-of-office notes with no header that says so: the subject,
+    # in the mailbox's language, is all there is.
+    subject = Header(f"{phrase.capitalize()}: Goals for March", "utf-8").encode()
+    verdict = verdict_for(MEMBER + f"Subject: {subject}", "I am away until Monday.\n")
+    assert verdict.kind is MailKind.AUTO_REPLY, language
+
+
+@pytest.mark.parametrize(("language", "phrase"), AUTO_REPLY_PREFIXES)
+def test_the_same_words_inside_a_members_subject_are_a_post(language, phrase):
+    subject = Header(f"Goals for March ({phrase} rules?)", "utf-8").encode()
+    verdict = verdict_for(MEMBER + f"Subject: {subject}", "How do you set these up?\n")
+    assert verdict.kind is MailKind.POST, language

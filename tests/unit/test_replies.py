@@ -555,7 +555,20 @@ def test_a_sent_from_my_sentence_is_prose(line):
 
 @pytest.mark.parametrize(
     "footer",
-    ["Sent from my iMachine", "Télécharger Outlook pour iOS", "Scarica Outlook per Android"],
+    [
+        "Sent from my iMachine",
+        "Télécharger Outlook pour iOS",
+        "Scarica Outlook per Android",
+        "Sent from Mail<https://go.microsoft.com/fwlink/?LinkId=550986> for Windows",
+        "Sent via the Samsung Galaxy S24 Ultra, an AT&T 5G smartphone",
+        "iOS 版 Outlook<https://aka.ms/o0ukef> を入手",
+        "iOS용 Outlook<https://aka.ms/o0ukef> 받기",
+        "获取适用于 iOS 的 Outlook<https://aka.ms/o0ukef>",
+        "Galaxy から送信されました",
+        "Samsung Galaxy akıllı telefonumdan gönderildi.",
+        "Elküldve az iPhone-omról",
+        "Enviat des del meu iPhone",
+    ],
 )
 def test_device_and_app_footers_end_the_new_text(footer):
     assert extract_reply(f"On my way.\n\n{footer}\n\n> Where are you?\n") == "On my way."
@@ -564,3 +577,43 @@ def test_device_and_app_footers_end_the_new_text(footer):
 def test_a_bare_wrote_line_above_the_cut_history_goes_with_it():
     assert extract_reply("Yes.\n\nAnne Example wrote:\n> Are you coming?\n") == "Yes."
     assert extract_reply("Yes.\nAnne Example kirjoitti:\n\n> Tuletko?\n") == "Yes."
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # Gmail wraps a long attribution; neither half alone says where the quote begins.
+        ("ti 1. jouluk. 2026 klo 9.14 Anne Example", "(anne@example.com) kirjoitti:"),
+        ("út 1. 12. 2026 v 9:14 odesílatel Anne Example", "<anne@example.com> napsal:"),
+        ("Op Di, 1 Des 2026 om 09:14 het Anne Example", "<anne@example.com> geskryf:"),
+    ],
+)
+def test_a_wrapped_attribution_in_any_language_is_cut_whole(first, second):
+    email = f"Sounds good.\n\nBart\n\n{first}\n{second}\n\n> Shall we move the call?\n"
+    assert extract_reply(email) == "Sounds good.\n\nBart"
+
+
+def test_the_senders_paragraph_above_a_wrapped_attribution_stays():
+    email = (
+        "I can only test this in two weeks\n"
+        "Op 16 aug. 2014 05:13 schreef Anne <anne@example.com> het\n"
+        "volgende geschreven:\n\n> Try the adblocker idea.\n"
+    )
+    assert extract_reply(email) == "I can only test this in two weeks"
+
+
+def test_direction_marks_around_a_right_to_left_attribution_are_looked_through():
+    attribution = (
+        "\u202bدر تاریخ سه‌شنبه ۱ دسامبر ۲۰۲۶ ساعت ۹:۱۴ Anne Example <anne@example.com> نوشت:\u202c"
+    )
+    email = f"\u202bباشه، می‌آیم.\u202c\n\n{attribution}\n\n> Are you coming?\n"
+    assert extract_reply(email) == "\u202bباشه، می‌آیم.\u202c"
+
+
+def test_gmail_korean_forward_without_a_note_keeps_the_forwarded_text():
+    email = (
+        "---------- 전달된 메시지 ---------\n보낸사람: Venue <bookings@venue.example>\n"
+        "Date: Mon, Nov 30, 2026 at 4:02 PM\nSubject: Room booking\nTo: <gus@example.org>\n\n\n"
+        "The room is booked.\n"
+    )
+    assert extract_reply(email) == "The room is booked."
