@@ -212,18 +212,24 @@ def member_left(uow: UnitOfWork, member: Member) -> None:
 
 
 def was_invited(session: Session, s: LiveSession, member: Member) -> bool:
-    return (
-        session.scalar(
+    """Whether the member's calendar holds the session: invited, and not cancelled since
+    (an alumna who then unsubscribes had her cancellation when the season ended)."""
+
+    def latest(purpose: Purpose) -> int:
+        found = session.scalar(
             select(OutboundMessage.id)
             .where(
-                OutboundMessage.purpose == Purpose.SESSION_INVITATION,
+                OutboundMessage.purpose == purpose,
                 OutboundMessage.member_id == member.id,
                 OutboundMessage.subject.like(f"session:{s.uid}:%"),
             )
+            .order_by(OutboundMessage.id.desc())
             .limit(1)
         )
-        is not None
-    )
+        return found or 0
+
+    invited = latest(Purpose.SESSION_INVITATION)
+    return invited > 0 and invited > latest(Purpose.SESSION_CANCELLATION)
 
 
 def _queue(uow: UnitOfWork, s: LiveSession, member: Member, purpose: Purpose, key: str) -> int:

@@ -117,3 +117,16 @@ def test_next_start_is_at_local_time_on_the_cadence(db, cadence, after, expected
     ).session
     found = live_sessions.next_start(live_sessions.facts(s), c.timezone, after)
     assert found.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d %H:%M") == expected
+
+
+def test_a_calendar_is_cancelled_once_however_the_member_goes(db, circle):
+    from community import seasons
+
+    live_sessions.set_session(uow(db, NOW), circle, spec())
+    season = seasons.create(
+        uow(db, NOW), circle, name="S", starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 8)
+    )
+    seasons.close(uow(db, NOW), circle, season)  # Anne becomes an alumna: cancelled
+    anne = members.find_member(db, circle, "anne@example.com")
+    members.unsubscribe(uow(db, NOW), anne)  # ... and then leaves: nothing more to cancel
+    assert [r.recipient for r in rows(db, Purpose.SESSION_CANCELLATION)] == ["anne@example.com"]
