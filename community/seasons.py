@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import live_sessions, outbox
@@ -348,3 +348,42 @@ def alumni_may_post(session: Session, community: Community) -> bool:
     """Whether the host left posting open to the alumni of the last ended season."""
     ended = [s for s in all_seasons(session, community) if s.ended_at is not None]
     return bool(ended) and ended[-1].alumni_can_post
+
+
+@dataclass(frozen=True)
+class PageSeason:
+    """What the community page says of its season: dates only, so the page (cached
+    until a season row changes) never goes stale when a day passes."""
+
+    name: str
+    starts_on: date
+    ends_on: date
+    applications_from: date | None
+    applications_until: date | None
+    ended: bool
+
+
+_PAGE_SEASON = (
+    select(
+        Season.name,
+        Season.starts_on,
+        Season.ends_on,
+        Season.applications_from,
+        Season.applications_until,
+        Season.ended_at,
+    )
+    .join(Community, Community.id == Season.community_id)
+    .where(Community.slug == bindparam("slug"))
+    # The next or running season (not closed), else the last one that was.
+    .order_by(Season.ended_at.is_not(None), Season.starts_on.desc())
+)
+
+
+def page_season(conn: Session | Connection, slug: str) -> PageSeason | None:
+    rows = conn.execute(_PAGE_SEASON, {"slug": slug.lower()}).all()
+    open_ = sorted((r for r in rows if r[5] is None), key=lambda r: r[1])
+    row = open_[0] if open_ else (rows[0] if rows else None)
+    if row is None:
+        return None
+    name, start, end, app_from, app_until, ended_at = row
+    return PageSeason(name, start, end, app_from, app_until, ended_at is not None)

@@ -15,6 +15,46 @@ branch_labels = None
 depends_on = None
 
 
+# The community page shows its season: any change to a season moves the page version
+# (the triggers of migration 0004 do the same for members; 0008's NOTIFY follows).
+SEASON_PAGE_SQLITE = [
+    """CREATE TRIGGER seasons_page_insert AFTER INSERT ON seasons BEGIN
+         UPDATE communities SET page_version = page_version + 1 WHERE id = NEW.community_id;
+       END""",
+    """CREATE TRIGGER seasons_page_update AFTER UPDATE ON seasons BEGIN
+         UPDATE communities SET page_version = page_version + 1
+         WHERE id IN (OLD.community_id, NEW.community_id);
+       END""",
+    """CREATE TRIGGER seasons_page_delete AFTER DELETE ON seasons BEGIN
+         UPDATE communities SET page_version = page_version + 1 WHERE id = OLD.community_id;
+       END""",
+]
+SEASON_PAGE_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS seasons_page_insert",
+    "DROP TRIGGER IF EXISTS seasons_page_update",
+    "DROP TRIGGER IF EXISTS seasons_page_delete",
+]
+SEASON_PAGE_POSTGRESQL = [
+    """CREATE OR REPLACE FUNCTION kith_seasons_page() RETURNS trigger AS $$
+       BEGIN
+         IF TG_OP IN ('UPDATE', 'DELETE') THEN
+           UPDATE communities SET page_version = page_version + 1 WHERE id = OLD.community_id;
+         END IF;
+         IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
+             AND NEW.community_id IS DISTINCT FROM OLD.community_id) THEN
+           UPDATE communities SET page_version = page_version + 1 WHERE id = NEW.community_id;
+         END IF;
+         RETURN NULL;
+       END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER seasons_page AFTER INSERT OR UPDATE OR DELETE ON seasons
+       FOR EACH ROW EXECUTE FUNCTION kith_seasons_page()""",
+]
+SEASON_PAGE_POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS seasons_page ON seasons",
+    "DROP FUNCTION IF EXISTS kith_seasons_page()",
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "live_sessions",
@@ -152,6 +192,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_seasons_community_starts", "seasons", ["community_id", "starts_on"], unique=False
     )
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for statement in SEASON_PAGE_POSTGRESQL if postgresql else SEASON_PAGE_SQLITE:
+        op.execute(statement)
     with op.batch_alter_table("commitments") as batch:
         batch.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -169,6 +212,9 @@ def downgrade() -> None:
             op.f("fk_commitments_carried_from_id_commitments"), type_="foreignkey"
         )
         batch.drop_column("carried_from_id")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for statement in SEASON_PAGE_POSTGRESQL_DROP if postgresql else SEASON_PAGE_SQLITE_DROP:
+        op.execute(statement)
     op.drop_index("ix_seasons_community_starts", table_name="seasons")
     op.drop_table("seasons")
     op.drop_table("hot_seats")
