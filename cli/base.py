@@ -41,6 +41,27 @@ class Context:
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
+# `kith dev` sets this for its children unless --verbose: each then logs what happened
+# (a mail sent, a message filed) and leaves out the libraries' routine chatter.
+QUIET = "KITH_QUIET_LOGS"
+CHATTY = ("rq", "mail.log")  # RQ's job-by-job lines, aiosmtpd's connection lines
+
+
+def quiet_logs() -> bool:
+    import os
+
+    return os.environ.get(QUIET) == "1"
+
+
+def configure_logging() -> None:
+    """One line per event: "%(name)s %(message)s" with the time in front."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if quiet_logs():
+        for name in CHATTY:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr and the exit code; 2 is bad input, as the README says."""

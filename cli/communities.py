@@ -106,6 +106,16 @@ def community_list(ctx: Context) -> None:
     default=None,
     help="Send a short digest in a quiet week, or none.",
 )
+@click.option(
+    "--host-takes-part/--host-stays-out",
+    default=None,
+    help="Whether the host is in the round (prompts, check-ins, streak).",
+)
+@click.option(
+    "--partly-counts/--partly-breaks",
+    default=None,
+    help="Whether a 'partly' keeps a streak going.",
+)
 @pass_ctx
 def configure(
     ctx: Context,
@@ -118,6 +128,8 @@ def configure(
     reminder_hours: int | None,
     preview_hours: int | None,
     quiet_digest: bool | None,
+    host_takes_part: bool | None,
+    partly_counts: bool | None,
 ) -> None:
     """Change a community's questions and weekly schedule (in its own timezone)."""
     changes = Rhythm(
@@ -129,6 +141,8 @@ def configure(
         reminder_hours,
         preview_hours,
         quiet_digest,
+        host_takes_part=host_takes_part,
+        partly_counts=partly_counts,
     )
     try:
         with ctx.units.open() as uow:

@@ -20,18 +20,22 @@ from community.settings import Settings
 from community.uow import UnitFactory
 from jobs.queues import redis_url, stop_embedded_redis
 
+from .base import QUIET
+
 DEMO_SLUG = "demo"
 COLOURS = {"web": "cyan", "smtp": "magenta", "worker": "yellow", "scheduler": "green"}
 
 
 def ensure_demo_community(settings: Settings) -> str | None:
-    """Create a demo community on an empty database so there is something to join."""
+    """Create a demo community on an empty database so there is something to join;
+    the demo's slug, made now or on an earlier start, or None when there is none."""
     engine = make_engine(settings.effective_database_url)
     units = UnitFactory(make_session_factory(engine), settings.clock(), settings.domain)
     try:
         with units.open() as uow:
-            if communities.list_communities(uow.session):
-                return None
+            found = communities.list_communities(uow.session)
+            if found:
+                return DEMO_SLUG if any(c.slug == DEMO_SLUG for c in found) else None
             communities.create_community(
                 uow,
                 slug=DEMO_SLUG,
@@ -55,10 +59,10 @@ def _pump(name: str, stream) -> None:
         click.echo(f"{prefix} {line.decode(errors='replace').rstrip()}")
 
 
-def run_dev(settings: Settings, demo: bool = True) -> int:
+def run_dev(settings: Settings, demo: bool = True, verbose: bool = False) -> int:
     settings.data_path.mkdir(parents=True, exist_ok=True)
     upgrade(make_engine(settings.effective_database_url))
-    created = ensure_demo_community(settings) if demo else None
+    demo_slug = ensure_demo_community(settings) if demo else None
     # This process owns the embedded Redis; children connect to its socket.
     queue_url = redis_url(settings)
 
@@ -73,6 +77,8 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
         "KITH_DEV_CLOCK": "1",  # `kith clock advance` moves every process together
         "PYTHONUNBUFFERED": "1",
     }
+    if not verbose:
+        env[QUIET] = "1"
     kith = [sys.executable, "-m", "cli"]
     commands = {
         "web": [
@@ -83,8 +89,10 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
             bind,
             "--workers",
             "2",
-            "--access-logfile",
-            "-",
+            # Gunicorn's control socket defaults to one path in the home folder, shared
+            # by every gunicorn of that user: a second Kith would take over the first's.
+            "--no-control-socket",
+            *(["--access-logfile", "-"] if verbose else ["--log-level", "warning"]),
             "web:create_app()",
         ],
         "smtp": [*kith, "smtp"],
@@ -105,14 +113,14 @@ def run_dev(settings: Settings, demo: bool = True) -> int:
 
     click.secho("\nKith is running on embedded defaults:", bold=True)
     click.echo(f"  web site       {settings.base_url}/")
-    if created:
-        click.echo(f"  demo community {community_url(settings.base_url, created)}")
+    if demo_slug:
+        click.echo(f"  demo community {community_url(settings.base_url, demo_slug)}")
     if settings.captures_mail:
         click.echo(f"  outbox (mail)  {settings.base_url}/_outbox/")
     click.echo(f"  inbound SMTP   {settings.inbound_host}:{settings.inbound_port}")
     click.echo(f"  data folder    {settings.data_path}")
     click.echo("  fast-forward   kith clock advance 1d   (in another terminal)")
-    click.echo("Press Ctrl-C to stop.\n")
+    click.echo("Press Ctrl-C to stop." + ("" if verbose else " (--verbose: every log line)") + "\n")
 
     stopping = False
 

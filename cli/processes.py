@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .base import Context, main, pass_ctx
+from .base import Context, configure_logging, main, pass_ctx, quiet_logs
 
 
 @main.command()
@@ -18,9 +18,10 @@ def worker(ctx: Context, burst: bool) -> None:
 
     from jobs import queues
 
+    configure_logging()
     conn = queues.connection(ctx.settings)
     w = Worker([queues.queue(ctx.settings, name) for name in queues.ALL_QUEUES], connection=conn)
-    w.work(burst=burst)
+    w.work(burst=burst, logging_level="WARNING" if quiet_logs() else "INFO")
 
 
 @main.command()
@@ -32,7 +33,9 @@ def scheduler(ctx: Context) -> None:
     from jobs import queues
     from jobs.cron import register_all
 
-    cron = CronScheduler(connection=queues.connection(ctx.settings))
+    configure_logging()
+    level = "WARNING" if quiet_logs() else "INFO"
+    cron = CronScheduler(connection=queues.connection(ctx.settings), logging_level=level)
     register_all(cron, ctx.settings)
     cron.start()
 
@@ -43,14 +46,16 @@ def smtp(ctx: Context) -> None:
     """Run the inbound SMTP server."""
     from mail.inbound.server import main as serve
 
+    configure_logging()
     serve(ctx.settings)
 
 
 @main.command()
 @click.option("--no-demo", is_flag=True, help="Do not create the demo community.")
+@click.option("--verbose", is_flag=True, help="Every process's full log, requests included.")
 @pass_ctx
-def dev(ctx: Context, no_demo: bool) -> None:
+def dev(ctx: Context, no_demo: bool, verbose: bool) -> None:
     """Run web, SMTP, worker and scheduler together on the embedded defaults."""
     from .devserver import run_dev
 
-    sys.exit(run_dev(ctx.settings, demo=not no_demo))
+    sys.exit(run_dev(ctx.settings, demo=not no_demo, verbose=verbose))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from community import communities, rounds, schedule
 from community.errors import CommunityError
-from community.schedule import Unit, week_of
+from community.models import Community, DeliveryStatus, Member, MemberStatus, Round
+from community.schedule import Unit, parse_week, week_of
 
 from .base import Context, fail, main, pass_ctx
 
@@ -32,30 +36,56 @@ def round_status(ctx: Context, slug: str, week: str | None) -> None:
     try:
         with ctx.units.open(read_only=True) as uow:
             c = communities.get_community(uow.session, slug)
-            week = week or week_of(uow.now, c.timezone)
+            week = parse_week(week) if week else week_of(uow.now, c.timezone)
             rnd = rounds.get_round(uow.session, c, week)
             plan = schedule.week_plan(c, week)
             click.echo(f"{c.name} — {week} ({'paused' if c.loop_paused else 'running'})")
             for unit in (Unit.PROMPT, Unit.CHECKIN):
                 sent = getattr(rnd, f"{unit.value}_sent_at", None) if rnd else None
-                state = "sent" if sent else "not yet"
+                state = _step_state(sent, plan[unit], uow.now, c.created_at)
                 click.echo(f"  {unit.value:<8} {schedule.describe(c, plan[unit])}  [{state}]")
             if rnd is None:
-                click.echo("  No round yet this week; it starts with the prompt.")
+                click.echo("  No round this week; it starts with the prompt.")
             elif rnd.status.value == "skipped":
                 click.echo("  Skipped by the host.")
-            streak = rounds.streaks(uow.session, c, rnd) if rnd else {}
-            entries = rounds.commitments_by_member(uow.session, rnd) if rnd else {}
-            for m in rounds.participants(uow.session, c):
-                entry = entries.get(m.id)
-                text = (entry.text if entry else "") or "—"
-                result = entry.result.value if entry and entry.result else "no answer"
-                click.echo(
-                    f"  {m.name_or_address:<24} {result:<10} streak {streak.get(m.id, 0):<3}"
-                    f" {text[:60]}"
-                )
+            for line in _round_rows(uow.session, c, rnd):
+                click.echo(line)
     except CommunityError as exc:
         fail(str(exc))
+
+
+def _step_state(sent: datetime | None, due: datetime, now: datetime, began: datetime) -> str:
+    if sent is not None:
+        return "sent"
+    if due > now:
+        return "not yet"
+    return "not sent: before the circle began" if due < began else "not sent"
+
+
+def _round_rows(session: Session, c: Community, rnd: Round | None) -> list[str]:
+    """One line per person in the round: everyone it asks now, and whoever answered
+    (even if they paused or left since)."""
+    from mail.outbound.digest import result_label
+
+    streak = rounds.streaks(session, c, rnd) if rnd else {}
+    entries = rounds.commitments_by_member(session, rnd) if rnd else {}
+    people = {m.id: m for m in rounds.participants(session, c)}
+    people.update({m.id: m for m in session.scalars(select(Member).where(Member.id.in_(entries)))})
+    lines = []
+    for m in sorted(people.values(), key=lambda m: m.id):
+        entry = entries.get(m.id)
+        result = "no_commitment" if entry is None else (entry.result or "no_answer")
+        where = ""
+        if m.status != MemberStatus.ACTIVE:
+            where = " (left)"
+        elif m.delivery_status == DeliveryStatus.PAUSED:
+            where = " (paused)"
+        text = (entry.text if entry else "") or "—"
+        lines.append(
+            f"  {m.name_or_address + where:<24} {result_label(str(result)):<16}"
+            f" streak {streak.get(m.id, 0):<3} {text[:60]}"
+        )
+    return lines
 
 
 @round_group.command("skip")
@@ -67,7 +97,7 @@ def round_skip(ctx: Context, slug: str, week: str | None) -> None:
     try:
         with ctx.units.open() as uow:
             c = communities.get_community(uow.session, slug)
-            week = week or week_of(uow.now, c.timezone)
+            week = parse_week(week) if week else week_of(uow.now, c.timezone)
             rounds.skip_week(uow, c, week)
     except CommunityError as exc:
         fail(str(exc))

@@ -187,11 +187,12 @@ def parse_recipient(address: str, domain: str) -> Recipient | None:
     return Recipient(RecipientKind.LIST, slug=local)
 
 
+def mailbox(address: str) -> str:
+    """The person behind an address: lower-cased, without a "+tag" (anne+lists@ is anne@)."""
+    local, _, host = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{host}"
+
+
 def sender_matches(member_address: str, sender: str) -> bool:
     """Same mailbox, ignoring case and a "+tag" (anne+lists@ is anne@)."""
-
-    def strip_tag(address: str) -> str:
-        local, _, host = address.lower().rpartition("@")
-        return f"{local.split('+', 1)[0]}@{host}"
-
-    return bool(sender) and strip_tag(member_address) == strip_tag(sender)
+    return bool(sender) and mailbox(member_address) == mailbox(sender)

@@ -112,6 +112,8 @@ class Rhythm:
     preview_hours: int | None = None
     digest_when_quiet: bool | None = None
     loop_paused: bool | None = None
+    host_takes_part: bool | None = None
+    partly_counts: bool | None = None
 
 
 MAX_REMINDER_HOURS, MAX_PREVIEW_HOURS = 96, 72
@@ -153,6 +155,10 @@ def configure(community: Community, changes: Rhythm) -> Community:
         community.digest_when_quiet = changes.digest_when_quiet
     if changes.loop_paused is not None:
         community.loop_paused = changes.loop_paused
+    if changes.host_takes_part is not None:
+        community.host_takes_part = changes.host_takes_part
+    if changes.partly_counts is not None:
+        community.partly_counts = changes.partly_counts
     return community
 
 
@@ -177,6 +183,9 @@ class CommunityPage:
     version: int  # the community's page_version when this was read
 
 
+# Who takes one of the circle's seats: its members, not the host who runs it.
+_HOLDS_SEAT = Member.status.in_(SEAT_HOLDING) & (Member.role != Role.HOST)
+
 # Built once: building a statement costs more than running it on a page this small.
 _PAGE = (
     select(
@@ -185,7 +194,7 @@ _PAGE = (
         Community.description,
         Community.capacity,
         Community.join_policy,
-        func.sum(case((Member.status.in_(SEAT_HOLDING), 1), else_=0)),
+        func.sum(case((_HOLDS_SEAT, 1), else_=0)),
         func.sum(case((Member.status == MemberStatus.WAITLISTED, 1), else_=0)),
         Community.page_version,
     )
@@ -239,9 +248,7 @@ def list_communities(session: Session) -> list[Community]:
 def seats_taken(session: Session, community: Community) -> int:
     return (
         session.scalar(
-            select(func.count(Member.id)).where(
-                Member.community_id == community.id, Member.status.in_(SEAT_HOLDING)
-            )
+            select(func.count(Member.id)).where(Member.community_id == community.id, _HOLDS_SEAT)
         )
         or 0
     )

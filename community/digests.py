@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -20,15 +20,18 @@ from .models import (
     Member,
     MemberStatus,
     Post,
+    Role,
     Round,
     RoundStatus,
     Thread,
 )
-from .rounds import participants, streaks
+from .rounds import participants, readers, streaks
 from .uow import UnitOfWork
 
 EXCERPT_CHARS = 320
-POSTS_PER_THREAD = 4
+# The post that started a conversation is shown shorter: it is there for context.
+OPENING_CHARS = 200
+POSTS_PER_THREAD = 4  # the opening post and the three latest replies
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,8 @@ class DigestThread:
     subject: str
     new: bool  # started during this digest's period
     unanswered: bool  # nobody has replied yet
-    posts: tuple[DigestPost, ...]
-    more: int  # posts in the period not shown
+    posts: tuple[DigestPost, ...]  # the opening post first, then the latest replies
+    more: int  # posts in the period not shown: they sit between the first and the rest
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class RoundSummary:
     partly: int
     not_done: int
     no_answer: int
+    partly_counts: bool = False  # the host's choice: "partly" keeps a streak going
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class DigestContent:
     health: health.HostHealth | None = None  # the host's preview only
     pairs: tuple[PairLine, ...] = ()
     hot_seat: hot_seats.HotSeatLine | None = None  # opens the digest
+    goes_out: str = ""  # when this digest goes (or went) out, in local time
+    went_out: bool = False  # sent already: a host's preview of it is a copy
 
     @property
     def quiet(self) -> bool:
@@ -135,13 +141,36 @@ def start_digest(uow: UnitOfWork, community: Community, week: str) -> DigestRun:
 
 
 def recipients(session: Session, community: Community) -> list[Member]:
-    """Everyone the weekly loop writes to gets the digest too (whatever their mode)."""
-    return participants(session, community)
+    """Everyone in the circle who wants mail gets the digest (whatever their mode),
+    the host too, whether or not they take part in the round."""
+    return readers(session, community)
 
 
-def _excerpt(text: str) -> str:
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1].rstrip() + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _openings(session: Session, thread_ids: list[int]) -> dict[int, Post]:
+    """The first post of each thread, whenever it was written."""
+    if not thread_ids:
+        return {}
+    first = (
+        select(Post.thread_id, func.min(Post.id).label("id"))
+        .where(Post.thread_id.in_(thread_ids))
+        .group_by(Post.thread_id)
+        .subquery()
+    )
+    found = session.scalars(select(Post).join(first, Post.id == first.c.id))
+    return {p.thread_id: p for p in found}
+
+
+def _shown(opening: Post, posts: list[Post]) -> tuple[list[Post], int]:
+    """The opening post, then the latest replies; and how many of the period's posts
+    that leaves out (the ones in between)."""
+    replies = [p for p in posts if p.id != opening.id]
+    latest = replies[-(POSTS_PER_THREAD - 1) :]
+    return [opening, *latest], len(replies) - len(latest)
 
 
 def _threads(
@@ -167,22 +196,32 @@ def _threads(
         if grouped
         else {}
     )
+    openings = _openings(session, list(grouped))
+
+    def digest_post(p: Post, short: bool) -> DigestPost:
+        limit = OPENING_CHARS if short else EXCERPT_CHARS
+        return DigestPost(p.author_name, when(p), _excerpt(p.body, limit))
+
+    def when(p: Post) -> str:
+        local = p.created_at.astimezone(tz)
+        # A post from an earlier week gets its date: a weekday alone would mislead.
+        if p.created_at >= start:
+            return f"{local:%a %H:%M}"
+        return f"{local:%a} {local.day} {local:%b}"
+
     threads = []
     for thread_id, (thread, posts) in grouped.items():
-        shown = posts[-POSTS_PER_THREAD:]
+        opening = openings.get(thread_id, posts[0])
+        shown, more = _shown(opening, posts)
+        brief = bool(more) or opening.created_at < start  # context, not the news
         threads.append(
             DigestThread(
                 id=thread_id,
                 subject=thread.subject,
                 new=thread.created_at >= start,
                 unanswered=totals.get(thread_id, 0) <= 1,
-                posts=tuple(
-                    DigestPost(
-                        p.author_name, f"{p.created_at.astimezone(tz):%a %H:%M}", _excerpt(p.body)
-                    )
-                    for p in shown
-                ),
-                more=len(posts) - len(shown),
+                posts=tuple(digest_post(p, brief and p is opening) for p in shown),
+                more=more,
             )
         )
     # Threads nobody has answered yet come first: they are where a reply helps most.
@@ -264,6 +303,7 @@ def _round_summary(session: Session, community: Community, rnd: Round) -> RoundS
         count("partly"),
         count("not_done"),
         count("no_answer", "unclear"),
+        community.partly_counts,
     )
 
 
@@ -288,11 +328,16 @@ def build_digest(
                 Member.activated_at >= run.period_start,
                 Member.activated_at < end,
                 Member.status == MemberStatus.ACTIVE,
+                Member.role != Role.HOST,  # they opened the circle: no new face
             )
             .order_by(Member.activated_at)
         )
     )
-    upcoming = schedule.next_occurrences(community, end)
+    # What comes after this digest, seen from when members read it: a preview hours
+    # ahead must not call the digest it previews the next one.
+    due = schedule.week_plan(community, run.week)[schedule.Unit.DIGEST]
+    goes_out = run.sent_at or max(due, uow.now)
+    upcoming = schedule.next_occurrences(community, goes_out)
     next_week: list[tuple[str, str]] = []
     if not community.loop_paused:
         next_week += [
@@ -308,7 +353,7 @@ def build_digest(
         community_name=community.name,
         slug=community.slug,
         week=run.week,
-        period_label=f"{start_local.day} {start_local:%B} – {end_local.day} {end_local:%B}",
+        period_label=date_range(start_local.date(), end_local.date()),
         threads=threads,
         round=_round_summary(session, community, rnd) if rnd is not None else None,
         joined=joined,
@@ -322,7 +367,21 @@ def build_digest(
             for g in (buddies.week_groups(session, community, rnd.week) if rnd else [])
         ),
         hot_seat=hot_seats.for_digest(session, community, run.week),
+        goes_out=schedule.describe(community, goes_out),
+        went_out=run.status == DigestStatus.SENT,
     )
+
+
+def date_range(first: date, last: date) -> str:
+    """Two dates as a person writes them: "1–6 December", "28 November – 4 December",
+    "29 December 2026 – 4 January 2027"; one day is just "6 December"."""
+    if first == last:
+        return f"{last.day} {last:%B}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%B}"
+    if first.year == last.year:
+        return f"{first.day} {first:%B} – {last.day} {last:%B}"
+    return f"{first.day} {first:%B} {first.year} – {last.day} {last:%B} {last.year}"
 
 
 def mark_sent(run: DigestRun, now: datetime, count: int) -> None:

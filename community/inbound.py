@@ -200,9 +200,9 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
         try:
             token = verify_reply_token(ctx.secret, recipient.token, _versions(ctx, community))
         except RevokedReplyAddress:
-            hold_reason = "the reply address was revoked (its member left or re-joined since)"
+            hold_reason = "its reply address was revoked when its member left or re-joined"
         except InvalidLink as exc:
-            hold_reason = f"the reply address is forged or damaged ({exc})"
+            hold_reason = f"its reply address is forged or damaged ({exc})"
         else:
             if token.kind == TokenKind.PREVIEW:
                 return _file_preview_reply(ctx, community, recipient, token)
@@ -216,12 +216,12 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
                 return _file_round_reply(ctx, community, recipient, token)
             thread = ctx.session.get(Thread, token.target_id)
             if thread is None or thread.community_id != community.id:
-                thread, hold_reason = None, "the reply address names an unknown thread"
+                thread, hold_reason = None, "its reply address names no conversation here"
             else:
                 hold_reason = _not_owner(ctx, token)
     sender = _sender(ctx, community)
     if sender is None and not hold_reason:
-        hold_reason = f"sender {ctx.mail.from_address or '(none)'} is not a member"
+        hold_reason = f"the sender, {ctx.mail.from_address or '(no address)'}, is not a member"
     if hold_reason:
         return hold(ctx, community, recipient, thread, hold_reason)
 
@@ -260,10 +260,10 @@ def _not_owner(ctx: Context, token: ReplyToken) -> str:
         and seasons.alumni_may_post(ctx.session, owner.community)
     )
     if owner is None or not (owner.holds_seat or alumna):
-        return "the reply address belongs to someone who is no longer a member"
+        return "its reply address belongs to someone who is no longer a member"
     if not sender_matches(owner.address, ctx.mail.from_address):
         sender = ctx.mail.from_address or "(none)"
-        return f"the reply address belongs to {owner.address}, but {sender} sent this"
+        return f"its reply address belongs to {owner.address}, but {sender} sent it"
     return ""
 
 

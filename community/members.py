@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import live_sessions, names, outbox, seasons
-from .addresses import normalise_address
+from .addresses import mailbox, normalise_address
 from .bounces import clear_bounces
 from .communities import seats_left
 from .errors import CommunityError, InvalidLink, UnknownMember
@@ -52,11 +52,25 @@ def clean_display_name(raw: str) -> str:
 
 
 def find_member(session: Session, community: Community, address: str) -> Member | None:
-    return session.scalar(
-        select(Member).where(
-            Member.community_id == community.id, Member.address == normalise_address(address)
+    """The member with this address or another "+tag" of the same mailbox: one person,
+    as posting already treats them. The exact address wins, then the earliest."""
+    address = normalise_address(address)
+    box = mailbox(address)
+    local, _, host = box.rpartition("@")
+    tagged = f"{_like_literal(local)}+%@{_like_literal(host)}"
+    found = session.scalars(
+        select(Member)
+        .where(
+            Member.community_id == community.id,
+            or_(Member.address.in_([address, box]), Member.address.like(tagged, escape="\\")),
         )
-    )
+        .order_by(Member.id)
+    ).all()
+    return next((m for m in found if m.address == address), found[0] if found else None)
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_member(session: Session, community: Community, address: str) -> Member:
@@ -100,6 +114,7 @@ def request_join(
     address = normalise_address(raw_address)
     name = clean_display_name(display_name)
     member = find_member(session, community, address)
+    returning = member is not None and member.status == MemberStatus.UNSUBSCRIBED
     if member is None:
         member = Member(
             community_id=community.id,
@@ -124,7 +139,9 @@ def request_join(
         member.confirmed_at = member.activated_at = member.waitlisted_at = None
         revoke_links(member)  # links from the earlier membership must not act now
 
-    if member.status == MemberStatus.PENDING and name:
+    # Anyone can type anyone's address into the form: a second request while pending
+    # must not rename the person (they can change their name in their preferences).
+    if member.status == MemberStatus.PENDING and name and (returning or not member.display_name):
         member.display_name = name
     member.join_requests += 1
     member.requested_at = now
@@ -135,7 +152,7 @@ def request_join(
     )
     recent = outbox.count_recent(
         session,
-        recipient=address,
+        recipient=member.address,  # where the mail goes, whichever +tag was typed
         purposes=(Purpose.CONFIRM_SIGNUP, Purpose.ALREADY_MEMBER),
         since=now - timedelta(hours=1),
     )

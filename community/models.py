@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -159,6 +160,10 @@ class Community(Base):
     preview_hours: Mapped[int] = mapped_column(Integer, default=12)  # 0: no host preview
     digest_when_quiet: Mapped[bool] = mapped_column(Boolean, default=True)
     loop_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The host runs the round; they are in it (prompts, rows, streak) only if they opt in.
+    host_takes_part: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether a "partly" keeps a streak going (a "done" always does).
+    partly_counts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     commitment_question: Mapped[str] = mapped_column(
         Text, default="What is your one commitment for this week?"
     )
@@ -206,6 +211,7 @@ class Member(Base):
 
     @property
     def holds_seat(self) -> bool:
+        """In the circle (the host too, though seat counts leave them out)."""
         return self.status in SEAT_HOLDING
 
     @property

@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 from . import outbox
 from .checkins import CheckinAnswer
 from .models import (
+    CheckinStatus,
     Commitment,
     Community,
     DeliveryMode,
     DeliveryStatus,
     Member,
     MemberStatus,
+    OutboundMessage,
+    Role,
     Round,
     RoundStatus,
 )
@@ -68,8 +71,8 @@ def skip_week(uow: UnitOfWork, community: Community, week: str) -> Round:
     return found
 
 
-def participants(session: Session, community: Community) -> list[Member]:
-    """Who the loop writes to: active members who still want mail."""
+def readers(session: Session, community: Community) -> list[Member]:
+    """Active members who still want mail, the host among them."""
     return list(
         session.scalars(
             select(Member)
@@ -82,6 +85,14 @@ def participants(session: Session, community: Community) -> list[Member]:
             .order_by(Member.id)
         )
     )
+
+
+def participants(session: Session, community: Community) -> list[Member]:
+    """Who the loop writes to: the readers, without the host unless they take part."""
+    people = readers(session, community)
+    if community.host_takes_part:
+        return people
+    return [m for m in people if m.role != Role.HOST]
 
 
 def commitment_of(session: Session, rnd: Round, member: Member) -> Commitment | None:
@@ -197,8 +208,13 @@ def record_checkin(
 
 
 def streaks(session: Session, community: Community, upto: Round) -> dict[int, int]:
-    """Consecutive rounds, up to and including `upto`, in which each member both
-    committed and checked in. Skipped weeks neither break nor extend a streak."""
+    """Rounds in a row, up to and including `upto`, in which each member did what they
+    committed to ("done"; "partly" too when the host chose so).
+
+    A round a member was not asked about (they were paused, or not yet in the circle:
+    no prompt, or no check-in after their commitment) neither breaks nor extends their
+    streak; nor do weeks the host skipped. Any other round without a "done" ends it.
+    """
     rounds = list(
         session.scalars(
             select(Round)
@@ -216,14 +232,35 @@ def streaks(session: Session, community: Community, upto: Round) -> dict[int, in
         select(Commitment).where(Commitment.round_id.in_([r.id for r in rounds]))
     ):
         by_round.setdefault(c.round_id, {})[c.member_id] = c
+    asked = _asked(session, rounds)
+    counted = {CheckinStatus.DONE, *([CheckinStatus.PARTLY] if community.partly_counts else [])}
     result: dict[int, int] = {}
     members = {m for entries in by_round.values() for m in entries}
     for member_id in members:
         count = 0
         for r in rounds:
             entry = by_round.get(r.id, {}).get(member_id)
-            if entry is None or not entry.text or entry.result is None:
+            if entry is not None and entry.result in counted:
+                count += 1
+            elif entry is not None and entry.result is not None:
                 break
-            count += 1
+            elif (member_id, r.id, Purpose.CHECKIN_PROMPT) in asked:
+                break  # committed, was asked how it went, never said
+            elif entry is None and (member_id, r.id, Purpose.COMMITMENT_PROMPT) in asked:
+                break  # was asked for a commitment and made none
         result[member_id] = count
     return result
+
+
+def _asked(session: Session, rounds: list[Round]) -> set[tuple[int, int, str]]:
+    """(member, round, purpose) for every prompt and check-in the loop queued."""
+    subjects = {f"round:{r.id}": r.id for r in rounds}
+    if not subjects:
+        return set()
+    rows = session.execute(
+        select(OutboundMessage.member_id, OutboundMessage.subject, OutboundMessage.purpose).where(
+            OutboundMessage.subject.in_(list(subjects)),
+            OutboundMessage.purpose.in_([Purpose.COMMITMENT_PROMPT, Purpose.CHECKIN_PROMPT]),
+        )
+    )
+    return {(m, subjects[subject], purpose) for m, subject, purpose in rows if m is not None}

@@ -61,6 +61,24 @@ def parse_weekly_time(text: str) -> tuple[int, int]:
     return day, int(match.group(2))
 
 
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(text: str) -> str:
+    """An ISO week as a person typed it ("2026-W10"), checked to exist (2026 has a
+    W53, 2025 has not). Raises InvalidCommunitySettings."""
+    match = _ISO_WEEK.match(text.strip().upper())
+    try:
+        if match is None:
+            raise ValueError(text)
+        date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise InvalidCommunitySettings(
+            f"{text!r} is not an ISO week that exists, like 2026-W10."
+        ) from None
+    return f"{match.group(1)}-W{match.group(2)}"
+
+
 def week_of(moment: datetime, tz: str) -> str:
     """The ISO week ("2026-W10") that an instant falls in, in local time."""
     year, week, _ = moment.astimezone(ZoneInfo(tz)).isocalendar()

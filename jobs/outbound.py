@@ -108,6 +108,7 @@ def _record(rt: Runtime, row_id: int, outcome: Outcome, result: str | SendError)
         assert row is not None
         if outcome == Outcome.SENT:
             outbox.record_sent(row, reply, uow.now)
+            log.info("sent %s to %s", row.purpose, row.recipient)
         elif outcome == Outcome.FAILED:
             outbox.record_permanent_failure(row, reply)
             log.warning("relay refused %s for %s: %s", row.message_id, row.recipient, reply)

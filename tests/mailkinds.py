@@ -203,7 +203,7 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
         inbound_id=outside_in.id,
         community_id=c.id,
         recipient="circle",
-        reason="sender olga@example.net is not a member",
+        reason="the sender, olga@example.net, is not a member",
         mail=PostDraft.from_mail(outside).to_json(),
         status=HoldStatus.WAITING,
         created_at=NOW,

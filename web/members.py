@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -31,15 +32,25 @@ def _member(purpose: LinkPurpose, token: str, max_age: int | None = None):
 @bp.get("/confirm/<token>")
 def confirm(token: str):
     member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
+    if member.status != MemberStatus.PENDING:  # the link did its job before
+        return _confirmed(member, again=True)
     return render_template("web/members/confirm.html", member=member, community=member.community)
 
 
 @bp.post("/confirm/<token>")
 def confirm_post(token: str):
     member = _member(LinkPurpose.CONFIRM, token, db.settings().confirm_hours * 3600)
+    again = member.status != MemberStatus.PENDING
     members.confirm_signup(db.unit(), member)
     db.commit()
-    return render_template("web/members/confirmed.html", member=member, community=member.community)
+    return _confirmed(member, again=again)
+
+
+def _confirmed(member, *, again: bool):
+    """Where the member stands; `again` when this press changed nothing (and sent nothing)."""
+    return render_template(
+        "web/members/confirmed.html", member=member, community=member.community, again=again
+    )
 
 
 # -- preferences --------------------------------------------------------------
@@ -51,7 +62,37 @@ def preferences(token: str):
     return _render_preferences(token, member)
 
 
-def _render_preferences(token, member, error="", saved=False, status=200):
+@dataclass(frozen=True)
+class PreferencesForm:
+    """What the form shows: the member's settings, or what they typed when it failed."""
+
+    display_name: str
+    delivery_mode: str
+    pause: bool
+    paused_until: str
+
+
+def _stored(member, today: date) -> PreferencesForm:
+    paused = member.paused_until is not None and member.paused_until >= today
+    return PreferencesForm(
+        member.display_name or "",
+        member.delivery_mode.value,
+        paused,
+        member.paused_until.isoformat() if paused else "",
+    )
+
+
+def _typed(form) -> PreferencesForm:
+    return PreferencesForm(
+        form.get("display_name", ""),
+        form.get("delivery_mode", ""),
+        bool(form.get("pause")),
+        form.get("paused_until", "").strip(),
+    )
+
+
+def _render_preferences(token, member, error="", status=200, typed=None):
+    today = db.now().date()
     return (
         render_template(
             "web/members/preferences.html",
@@ -61,8 +102,10 @@ def _render_preferences(token, member, error="", saved=False, status=200):
             modes=DeliveryMode,
             statuses=MemberStatus,
             error=error,
-            saved=saved,
-            today=db.now().date(),
+            # "Saved" belongs to the page a save redirected to, never to a failed submit.
+            saved=not error and request.method == "GET" and bool(request.args.get("saved")),
+            form=typed or _stored(member, today),
+            today=today,
         ),
         status,
     )
@@ -73,24 +116,34 @@ def preferences_post(token: str):
     member = _member(LinkPurpose.PREFERENCES, token)
     if member.status in members.LEFT:
         abort(410)
-    form = request.form
+    typed = _typed(request.form)
+
+    def refuse(error: str):
+        return _render_preferences(token, member, error=error, status=422, typed=typed)
+
     try:
-        mode = DeliveryMode(form.get("delivery_mode", ""))
-        until_raw = form.get("paused_until", "").strip() if form.get("pause") else ""
-        paused_until = date.fromisoformat(until_raw) if until_raw else None
+        mode = DeliveryMode(typed.delivery_mode)
     except ValueError:
-        return _render_preferences(token, member, error="Please check the form.", status=422)
+        return refuse("Please choose how group email should reach you.")
+    paused_until = None
+    if typed.pause:
+        if not typed.paused_until:
+            return refuse("Choose the date your pause ends, or untick “Pause”.")
+        try:
+            paused_until = date.fromisoformat(typed.paused_until)
+        except ValueError:
+            return refuse("That pause date is not one we can read: choose it from the calendar.")
     try:
         members.update_preferences(
             db.unit(),
             member,
             delivery_mode=mode,
-            display_name=form.get("display_name", ""),
+            display_name=typed.display_name,
             paused_until=paused_until,
         )
     except CommunityError as exc:
         db.unit().rollback()
-        return _render_preferences(token, member, error=str(exc), status=422)
+        return refuse(str(exc))
     db.commit()
     return redirect(url_for("members.preferences", token=token, saved=1), code=303)
 

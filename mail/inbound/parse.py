@@ -180,9 +180,7 @@ def _read(raw: bytes, our_domain: str, defects: _Defects) -> ParsedMessage:
         attachments=body.attachments,
         verdict=verdict,
         defects=tuple(defects.items),
-        hold_reason=("MIME structure too large to read whole: " + "; ".join(limits))
-        if limits
-        else "",
+        hold_reason=("it is too large to read whole (" + "; ".join(limits) + ")") if limits else "",
     )
 
 
@@ -212,7 +210,7 @@ def _unparsed(raw: object, defects: _Defects) -> ParsedMessage:
         attachments=(),
         verdict=Verdict(MailKind.POST, "message could not be parsed"),
         defects=tuple(defects.items),
-        hold_reason="message could not be parsed",
+        hold_reason="it could not be read as an email",
     )
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -104,11 +105,13 @@ def render_digest(
         "preview": preview,
         "intro": digest_intro(content),
         "reply_href": _reply_href,
+        "more_link": partial(more_link, host_address=host_contact_address(community.slug, domain)),
         "reply_address": lambda thread: reply_placeholder(thread.id),
         "new_thread_href": f"mailto:{to_list}",
         "result_label": result_label,
         "streak_label": streak_label,
         "round_line": round_line,
+        "streak_rule": streak_rule,
         "names": names,
         "plural": plural,
     }
@@ -243,6 +246,15 @@ def streak_label(streak: int) -> str:
     return f"🔥 {streak}" if streak >= 2 else str(streak)
 
 
+def streak_rule(summary: RoundSummary) -> str:
+    """What a streak means, in one line under the round."""
+    did = "did (or partly did)" if summary.partly_counts else "did"
+    return (
+        f"A streak counts the rounds in a row in which someone {did} what they committed to;"
+        " a week on pause doesn't break it."
+    )
+
+
 def round_line(summary: RoundSummary) -> str:
     """The round in one line, e.g. "3 done, 1 partly, 2 no answer yet" (zeros left out)."""
     without = sum(1 for r in summary.rows if r.result == "no_commitment")
@@ -277,6 +289,22 @@ def _shorten(text: str) -> str:
     if len(text) <= _SUBJECT_IN_PREHEADER:
         return text
     return text[: _SUBJECT_IN_PREHEADER - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class MoreLink:
+    """Where a reader finds the posts of a conversation the digest left out."""
+
+    href: str  # for the HTML part
+    text: str  # for the plain-text part: what to do, in words
+
+
+def more_link(thread: DigestThread, *, host_address: str) -> MoreLink:
+    """The "+ N more" link. Until conversations have a page of their own, a mail to
+    the host asking for the whole thread; this is the one place that decides."""
+    subject = f"Please send me the whole conversation: {' '.join(thread.subject.split())}"
+    href = f"mailto:{host_address}?subject={quote(subject, safe='')}"
+    return MoreLink(href, f"ask {host_address} for the whole conversation")
 
 
 def _reply_href(thread: DigestThread) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,10 +30,25 @@ def text_to_html(text: str) -> Markup:
     return Markup("\n").join(paragraphs)
 
 
+TEXT_WIDTH = 72
+
+
+def reflow(text: str, width: int = TEXT_WIDTH) -> str:
+    """Plain-text paragraphs re-wrapped once names and dates are in: a template's own
+    line breaks would fall wherever a long or short name pushed them. Words are never
+    split, so addresses and links stay whole."""
+    out = []
+    for paragraph in re.split(r"\n\s*\n", text.strip("\n")):
+        words = " ".join(paragraph.split())
+        out.append(textwrap.fill(words, width, break_long_words=False, break_on_hyphens=False))
+    return "\n\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 @lru_cache(maxsize=8)
 def _environment(templates_path: Path, html: bool) -> jinja2.Environment:
     env = _make_environment(templates_path, html)
     env.filters["text_to_html"] = text_to_html
+    env.filters["reflow"] = reflow
     return env
 
 
@@ -60,4 +77,15 @@ def render_html(templates_path: Path, stem: str, context: dict[str, Any]) -> str
 def mjml_to_html(source: str) -> str:
     """The one place that calls the MJML renderer (mjml-python, a Rust port of MJML)."""
     # No web fonts: they would be fetched from a third party by every mail client.
-    return mjml2html(source, disable_comments=True, fonts={})
+    return _STYLE.sub(_compact, mjml2html(source, disable_comments=True, fonts={}))
+
+
+# Style sheets without their indentation: Gmail clips mail past ~102 KB, and both
+# colour schemes' rules ride in every message.
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+_CSS_SPACE = re.compile(r"\s*([{};,])\s*|\s+(!important)|(:)\s+|(\s)\s+")
+
+
+def _compact(match: re.Match[str]) -> str:
+    css = _CSS_SPACE.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or m.group(4), match[2])
+    return match[1] + css.strip() + match[3]

@@ -64,3 +64,58 @@ def test_join_confirm_and_become_active_in_a_browser(live_site, browser, sink, d
     run_jobs(live_site)
     welcome = [m for m in sink.to("anne@example.com") if "Welcome" in m["Subject"]]
     assert len(welcome) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 1200])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_preferences_and_a_used_confirmation_link_in_both_schemes(
+    live_site, browser, db, sessions, scheme, width
+):
+    """Issue 12's pages in a real browser: "Pause" without a date asks for one and keeps
+    what was typed; a confirmation link opened again says "You're already in"."""
+    from datetime import UTC, datetime
+
+    from community import members
+    from community.communities import get_community
+    from community.db import transaction
+    from community.links import confirm_url, preferences_url
+    from community.tokens import LinkPurpose, Signer
+
+    from ..helpers import uow
+    from ..unit.test_email_schemes import TEXT_COLOURS, unreadable
+
+    signer = Signer(live_site.secret_key)
+    with transaction(sessions) as s:
+        c = get_community(s, "circle")
+        anne = members.add_member(
+            uow(s, datetime.now(UTC)), c, "anne@example.com", display_name="Anne"
+        )
+        payload = members.link_payload(anne)
+    base = live_site.base_url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    try:
+        page.goto(preferences_url(base, signer.sign(LinkPurpose.PREFERENCES, payload)))
+        page.get_by_label("Name shown to the group").fill("Anne Archer")
+        page.get_by_label("Pause all email until").check()
+        page.get_by_role("button", name="Save preferences").click()
+        page.wait_for_selector("#prefs-error")
+        assert "Choose the date your pause ends" in page.locator("#prefs-error").inner_text()
+        assert page.get_by_label("Name shown to the group").input_value() == "Anne Archer"
+        assert page.get_by_label("Pause all email until").is_checked()
+        assert page.locator(".notice").count() == 0  # no "Saved" beside the error
+        shot = f"preferences-error-{scheme}-{width}.png"
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        bad = unreadable(page.evaluate(TEXT_COLOURS))
+        assert bad == [], "\n".join(bad)
+        assert member(db, "anne@example.com").display_name == "Anne"
+
+        page.goto(confirm_url(base, signer.sign(LinkPurpose.CONFIRM, payload)))
+        assert page.get_by_role("heading", level=1).inner_text().strip() == "You're already in"
+        page.screenshot(path=str(ARTIFACTS / f"already-in-{scheme}-{width}.png"), full_page=True)
+        bad = unreadable(page.evaluate(TEXT_COLOURS))
+        assert bad == [], "\n".join(bad)
+    finally:
+        page.close()

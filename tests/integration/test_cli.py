@@ -21,7 +21,7 @@ def test_host_administration_round_trip(kith, settings, work, runtime):
         "--host",
         "hana@example.com",
         "--capacity",
-        "2",
+        "1",
         "--timezone",
         "Europe/Paris",
     )

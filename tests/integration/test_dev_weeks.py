@@ -144,7 +144,7 @@ def test_two_weeks_on_kith_dev(tmp_path):
         wait_for(lambda: demo_exists(engine), what="kith dev to start")
         for address, name in MEMBERS.items():
             kith("member", "add", "demo", address, "--name", name)
-        kith("configure", "demo", "--preview-hours", "0")
+        kith("configure", "demo", "--preview-hours", "0", "--host-takes-part")
         # The demo community lives in UTC: prompt Monday 08:00, reminder a day later,
         # check-in Friday 16:00 and its reminder a day later, digest Sunday 17:00.
         # Jumping to next Monday 06:00 lands 13 hours after last Sunday's digest,
@@ -181,7 +181,7 @@ def test_two_weeks_on_kith_dev(tmp_path):
         assert "Ship one small thing (anne)" in text and "Ship one small thing (bart)" in text
         year, week_number, _ = (monday + timedelta(days=7)).isocalendar()
         status = kith("round", "status", "demo", "--week", f"{year}-W{week_number:02d}")
-        assert "done" in status and "partly" in status
+        assert "Done" in status and "Partly" in status
         prompts = outbox.about("commitment for this week")
         assert Counter(str(m["To"]) for m in prompts) == dict.fromkeys(PEOPLE, 2)
 

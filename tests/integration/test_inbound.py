@@ -585,3 +585,21 @@ def test_mail_parse_command_prints_json_per_file(settings, tmp_path):
         env={**os.environ, "KITH_DATA_DIR": str(tmp_path / "d")},
     )
     assert missing.returncode == 2 and "cannot read" in missing.stderr  # bad input
+
+
+def test_the_host_replying_through_their_own_reply_address_is_posted(server, ready, db, work):
+    """The host takes no seat (issue 12), yet is in the circle: their replies go out."""
+    relay = ready
+    server.send(
+        mail("anne@example.com", "circle@kith.example", "Hi", "Hello all"), ["circle@kith.example"]
+    )
+    work()
+    host_copy = next(r.message for r in relay.received if r.rcpt_tos == ["hana@example.com"])
+    reply_to = host_copy["Reply-To"].addresses[0].addr_spec
+    server.send(
+        mail("hana@example.com", reply_to, "Re: Hi", "Welcome, Anne!"),
+        [reply_to],
+        mail_from="hana@example.com",
+    )
+    work()
+    assert [p.body for p in posts(db)] == ["Hello all", "Welcome, Anne!"]

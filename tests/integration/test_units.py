@@ -50,7 +50,7 @@ def test_cli_commands_hand_mail_to_the_workers_only_once_it_is_committed(
 ):
     """`member add` and `member remove` (which gives the seat to the waitlist) used to
     enqueue inside their transaction: on PostgreSQL the worker found no row."""
-    make_community(slug="circle", capacity=2)  # the host and one more
+    make_community(slug="circle", capacity=1)  # one seat (the host takes none)
     invoke(settings, "member", "add", "circle", "anne@example.com")
     invoke(settings, "member", "add", "circle", "bart@example.org")  # waitlisted
     invoke(settings, "member", "remove", "circle", "anne@example.com")  # Bart gets the seat

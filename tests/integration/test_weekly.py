@@ -172,8 +172,8 @@ def test_four_weeks_of_loop_and_digests_across_dst(
     advance(clock, settings, START + timedelta(weeks=4), on_tick=members_answer)
 
     counts = by_purpose(db, cid)
-    assert counts["commitment_prompt"] == 4 * 4  # four weeks, host and three members
-    assert counts["commitment_reminder"] == 4 * 2  # Cleo and the host stay quiet
+    assert counts["commitment_prompt"] == 4 * 3  # four weeks, three members (not the host)
+    assert counts["commitment_reminder"] == 4 * 1  # Cleo stays quiet
     assert counts["checkin_prompt"] == 4 * 2  # Anne and Bart committed
     assert counts["checkin_reminder"] == 0  # both answered before the nudge
     assert counts["digest"] == 4 * 4 and counts["digest_preview"] == 4
@@ -215,12 +215,12 @@ def test_two_schedulers_and_retried_jobs_send_nothing_twice(clock, settings, ses
     # A retried unit job finds its work done.
     from jobs.rounds import run_unit
 
-    assert run_unit(cid, "prompt", "2026-W10") == 6  # re-queues nothing new ...
+    assert run_unit(cid, "prompt", "2026-W10") == 5  # re-queues nothing new ...
     run_jobs(settings)
     recipients = Counter((r.rcpt_tos[0], r.message["Subject"]) for r in relay.received)
     assert max(recipients.values()) == 1  # ... and nobody got anything twice
-    assert by_purpose(db, cid)["commitment_prompt"] == 6
-    assert by_purpose(db, cid)["digest"] == 6
+    assert by_purpose(db, cid)["commitment_prompt"] == 5  # the members, not the host
+    assert by_purpose(db, cid)["digest"] == 6  # the host reads the digest too
 
 
 def test_scheduler_down_work_is_done_once_within_grace(clock, settings, sessions, relay, db):
@@ -229,10 +229,10 @@ def test_scheduler_down_work_is_done_once_within_grace(clock, settings, sessions
     clock.moment = START + timedelta(hours=11)  # down from 00:00; the prompt was due at 08:00
     enqueue_due_work()
     run_jobs(settings)
-    assert by_purpose(db, cid)["commitment_prompt"] == 2
+    assert by_purpose(db, cid)["commitment_prompt"] == 1
     clock.moment = START + timedelta(days=1, hours=10)  # the reminder was due at 08:00
     advance(clock, settings, clock.moment + timedelta(hours=1))
-    assert by_purpose(db, cid)["commitment_reminder"] == 2
+    assert by_purpose(db, cid)["commitment_reminder"] == 1
 
 
 def test_host_preview_note_and_skip(clock, settings, sessions, relay, db, server):

@@ -146,7 +146,7 @@ def lively() -> DigestContent:
         community_name="Morning Circle",
         slug="circle",
         week="2026-W10",
-        period_label="1 March – 8 March",
+        period_label="1–8 March",
         threads=threads,
         round=summary,
         joined=("Dana", "Eli"),
@@ -154,6 +154,7 @@ def lively() -> DigestContent:
         next_week=NEXT_WEEK,
         loop_paused=False,
         post_count=15,
+        goes_out="Sunday 8 March, 17:00",
     )
 
 
@@ -215,7 +216,7 @@ def hostile() -> DigestContent:
         community_name='Tom & Jerry "<Club>"',
         slug="circle",
         week="2026-W10",
-        period_label="1 March – 8 March",
+        period_label="1–8 March",
         threads=threads,
         round=summary,
         joined=(EVE, '"Mallory" <m@example.org>'),
@@ -448,7 +449,7 @@ def test_preview_is_labelled_and_explains_how_to_add_a_note_or_skip():
     rendered = render("lively", preview=True)
     assert rendered.subject.startswith("[Preview] Morning Circle weekly:")
     for part in (flat(rendered.text), visible(rendered.html)):
-        assert "preview of the digest going out later today" in part
+        assert "preview of the digest going out on Sunday 8 March, 17:00" in part
         assert "skip" in part
     assert "preview" not in render("lively").text.lower()
 
@@ -474,6 +475,52 @@ def test_text_part_has_every_thread_the_round_and_what_comes_next():
     assert "circle@kith.example" in text
 
 
+def test_the_hidden_posts_line_sits_under_the_opening_post_and_asks_for_the_thread():
+    html, text = personalised("lively")
+    opening, *latest = lively().threads[2].posts
+    line = "+ 3 more posts in this conversation"
+    page = visible(html)
+    assert page.index(opening.excerpt) < page.index(line) < page.index(latest[0].excerpt)
+    links = [a["href"] for tag, a in parse(html).tags if tag == "a"]
+    (href,) = [h for h in links if "whole%20conversation%3A%20Morning%20pages" in h]
+    assert href.startswith("mailto:circle-host@kith.example?subject=")
+    assert "Morning pages: week three" in unquote(href.split("subject=", 1)[1])
+    words = flat(text)
+    assert words.index(opening.excerpt) < words.index(line) < words.index(latest[0].excerpt)
+    assert f"{line}: ask circle-host@kith.example for the whole conversation" in words
+
+
+@pytest.mark.parametrize("partly_counts", [False, True])
+def test_the_round_says_in_one_line_what_a_streak_is(partly_counts):
+    content = lively()
+    content = dataclasses.replace(
+        content, round=dataclasses.replace(content.round, partly_counts=partly_counts)
+    )
+    rendered = render_digest(TEMPLATES, community(), content, base_url=BASE, domain=DOMAIN)
+    did = "did (or partly did)" if partly_counts else "did"
+    rule = f"A streak counts the rounds in a row in which someone {did} what they committed to"
+    for part in (flat(rendered.text), visible(rendered.html)):
+        assert f"{rule}; a week on pause doesn't break it." in part
+        assert part.count("A streak counts") == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "label"),
+    [
+        ((2026, 12, 1), (2026, 12, 6), "1–6 December"),
+        ((2026, 11, 28), (2026, 12, 4), "28 November – 4 December"),
+        ((2026, 12, 29), (2027, 1, 4), "29 December 2026 – 4 January 2027"),
+        ((2026, 12, 6), (2026, 12, 6), "6 December"),
+    ],
+)
+def test_the_digests_period_reads_as_a_natural_range(first, last, label):
+    from datetime import date
+
+    from community.digests import date_range
+
+    assert date_range(date(*first), date(*last)) == label
+
+
 def test_text_lines_stay_short_except_unbreakable_words():
     for case in CASES:
         _, text = personalised(case)
@@ -485,7 +532,7 @@ def test_text_lines_stay_short_except_unbreakable_words():
 def test_html_has_the_sections_and_the_round_labels():
     html, _ = personalised("lively")
     for words in (
-        "Week of 1 March – 8 March",
+        "1–8 March",
         "A note from your host",
         "Conversations",
         "Waiting for a reply",

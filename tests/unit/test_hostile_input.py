@@ -81,7 +81,7 @@ def test_a_parser_failure_logs_one_line_and_no_traceback(monkeypatch, caplog, ca
     with caplog.at_level(logging.DEBUG):
         mail = parse_message(b"From: Anne <anne@example.com>\n\nHello.\n", our_domain=DOMAIN)
     assert mail.from_address == "anne@example.com"  # the headers, read on their own
-    assert mail.hold_reason == "message could not be parsed"
+    assert mail.hold_reason == "it could not be read as an email"
     assert caplog.records and all(record.exc_info is None for record in caplog.records)
     assert all("\n" not in record.getMessage() for record in caplog.records)
     assert capsys.readouterr().err == ""

@@ -21,7 +21,7 @@ DOMAIN = "kith.example"
 @pytest.fixture
 def circle(db):
     c = create_community(
-        uow(db, NOW), slug="circle", name="Circle", host_address="hana@example.com", capacity=3
+        uow(db, NOW), slug="circle", name="Circle", host_address="hana@example.com", capacity=2
     )
     return c
 
@@ -62,7 +62,7 @@ def test_confirming_activates_and_welcomes_once(db, circle):
 
 
 def test_full_community_waitlists_in_arrival_order(db, circle):
-    # capacity 3: the host plus two members
+    # capacity 2: two members (the host sits in none of the seats)
     people = [join(db, circle, f"p{i}@example.com") for i in range(4)]
     for i, m in enumerate(people):
         confirm(db, m, now=NOW + timedelta(minutes=i))

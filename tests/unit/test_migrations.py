@@ -59,6 +59,27 @@ def test_membership_and_delivery_are_split_for_existing_members(tmp_path):
     ]
 
 
+def test_existing_communities_keep_the_host_out_of_the_round_and_partly_breaks(tmp_path):
+    """Migration 0009_first_week: communities made before it get both choices off."""
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO communities (id, slug, name, description, host_address, timezone, "
+                "capacity, join_policy, created_at) VALUES (1, 'c', 'C', '', 'h@example.com', "
+                "'UTC', 30, 'open', '2026-01-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT host_takes_part, partly_counts FROM communities")).one()
+    engine.dispose()
+    assert tuple(row) == (0, 0)
+
+
 def test_rituals_keep_existing_commitments_and_go_back_down(tmp_path):
     """Migration 0011_rituals: the commitments table gains carried_from_id (rebuilt on
     SQLite) with every row kept; the new tables start empty; downgrading removes them."""

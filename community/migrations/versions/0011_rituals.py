@@ -2,7 +2,7 @@
 carried over from an unfinished one; accountability buddies; the hot seat; seasons.
 
 Revision ID: 0011_rituals
-Revises: 0008
+Revises: 0009_first_week
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_rituals"
-down_revision = "0008"
+down_revision = "0009_first_week"
 branch_labels = None
 depends_on = None
 
