@@ -10,7 +10,15 @@ import io
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from community.communities import seats_taken
+from community.db import transaction
+from community.members import add_member
+from community.models import Community
+
 from ..conftest import run_jobs
+from ..helpers import uow
 from .test_inbound import mail
 from .test_sessions import kith_at
 from .test_weekly import START, advance, clock, make_circle, server  # noqa: F401  (fixtures)
@@ -45,9 +53,13 @@ def test_health_section_follows_what_members_do(
         ("bart@example.org", "Bart"),
         ("cleo@example.net", "Cleo"),
         ("dave@example.com", "Dave"),
-        ("erin@example.com", "Erin"),  # the sixth seat does not exist: she waits
     ]
-    make_circle(sessions, "pulse", "UTC", people, capacity=5)
+    make_circle(sessions, "pulse", "UTC", people)
+    with transaction(sessions) as s:  # the circle is full now: Erin waits for a seat
+        c = s.scalar(select(Community).where(Community.slug == "pulse"))
+        c.capacity = seats_taken(s, c)
+        s.flush()
+        add_member(uow(s, START - timedelta(minutes=1)), c, "erin@example.com", display_name="Erin")
     relay.handler.rcpt_replies["dave@example.com"] = "550 5.1.1 no such mailbox"
     run_jobs(settings)
     answered: set[tuple[str, str]] = set()
