@@ -4,7 +4,7 @@ It is the outermost layer, so it may import every package; nothing imports it. E
 command group lives in its own module and registers itself on `main`.
 """
 
-from . import archive, clock, communities, mail, members, processes, weekly  # noqa: F401
+from . import archive, clock, communities, mail, members, processes, rituals, weekly  # noqa: F401
 from .base import main
 
 __all__ = ["main"]

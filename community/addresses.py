@@ -59,6 +59,8 @@ class TokenKind(enum.StrEnum):
     CHECKIN = "k"  # a reply answers "did you do it?" for this round
     PREVIEW = "p"  # the host's reply to this digest's preview
     UNSUBSCRIBE = "u"  # RFC 2369 mailto: unsubscribe; the target is the link version
+    BUDDIES = "b"  # a note to this member's accountability buddies; the target is the group
+    HOT_SEAT = "h"  # the answer to the hot seat's focus form; the target is the seat
 
 
 @dataclass(frozen=True)

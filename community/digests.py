@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import schedule
+from . import buddies, health, hot_seats, live_sessions, schedule
 from .models import (
     Commitment,
     Community,
@@ -74,6 +74,14 @@ class RoundSummary:
 
 
 @dataclass(frozen=True)
+class PairLine:
+    """Accountability buddies in the reported round, and whether they talked."""
+
+    names: tuple[str, ...]
+    talked: bool
+
+
+@dataclass(frozen=True)
 class DigestContent:
     community_name: str
     slug: str
@@ -86,12 +94,15 @@ class DigestContent:
     next_week: tuple[tuple[str, str], ...]  # (what, when) in local time
     loop_paused: bool
     post_count: int
+    health: health.HostHealth | None = None  # the host's preview only
+    pairs: tuple[PairLine, ...] = ()
+    hot_seat: hot_seats.HotSeatLine | None = None  # opens the digest
     goes_out: str = ""  # when this digest goes (or went) out, in local time
     went_out: bool = False  # sent already: a host's preview of it is a copy
 
     @property
     def quiet(self) -> bool:
-        return not self.threads and self.round is None and not self.joined
+        return not self.threads and self.round is None and not self.joined and self.hot_seat is None
 
 
 def start_digest(uow: UnitOfWork, community: Community, week: str) -> DigestRun:
@@ -296,8 +307,11 @@ def _round_summary(session: Session, community: Community, rnd: Round) -> RoundS
     )
 
 
-def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> DigestContent:
-    """Everything the digest shows, computed once per community and week."""
+def build_digest(
+    uow: UnitOfWork, community: Community, run: DigestRun, *, for_host: bool = False
+) -> DigestContent:
+    """Everything the digest shows, computed once per community and week; the host's
+    preview (`for_host`) also shows how the circle is doing."""
     session = uow.session
     tz = ZoneInfo(community.timezone)
     end = run.period_end or uow.now
@@ -331,6 +345,9 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
             ("Check-in", schedule.describe(community, upcoming[schedule.Unit.CHECKIN])),
         ]
     next_week.append(("Next digest", schedule.describe(community, upcoming[schedule.Unit.DIGEST])))
+    live = live_sessions.coming_up(session, community, end)
+    if live is not None:
+        next_week.append(live)
     start_local, end_local = run.period_start.astimezone(tz), end.astimezone(tz)
     return DigestContent(
         community_name=community.name,
@@ -344,6 +361,12 @@ def build_digest(uow: UnitOfWork, community: Community, run: DigestRun) -> Diges
         next_week=tuple(next_week),
         loop_paused=community.loop_paused,
         post_count=post_count,
+        health=health.host_health(session, community, uow.now) if for_host else None,
+        pairs=tuple(
+            PairLine(tuple(m.name_or_address for m in g.members), g.talked)
+            for g in (buddies.week_groups(session, community, rnd.week) if rnd else [])
+        ),
+        hot_seat=hot_seats.for_digest(session, community, run.week),
         goes_out=schedule.describe(community, goes_out),
         went_out=run.status == DigestStatus.SENT,
     )

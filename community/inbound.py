@@ -7,14 +7,26 @@ writes back to a sender, so a forged sender cannot make us send mail (no backsca
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, bounces, digests, members, outbox, rounds, threads
+from . import (
+    attachments,
+    bounces,
+    buddies,
+    carryover,
+    digests,
+    hot_seats,
+    members,
+    outbox,
+    rounds,
+    seasons,
+    threads,
+)
 from .addresses import (
     Recipient,
     RecipientKind,
@@ -27,17 +39,20 @@ from .addresses import (
 )
 from .checkins import classify_checkin
 from .drafts import PostDraft
-from .errors import InvalidLink
+from .errors import CommunityError, InvalidLink
 from .incoming import IncomingMail, MailKind
 from .models import (
     SEAT_HOLDING,
+    BuddyGroup,
     Community,
     DigestRun,
     HeldMessage,
     HoldStatus,
+    HotSeat,
     InboundMessage,
     InboundStatus,
     Member,
+    MemberStatus,
     OutboundMessage,
     Post,
     Round,
@@ -164,8 +179,11 @@ def _file_for(ctx: Context, recipient: Recipient) -> Filed:
 
 def _sender(ctx: Context, community: Community) -> Member | None:
     """The seat-holding member who sent this, matched case- and +tag-insensitively."""
+    statuses = list(SEAT_HOLDING)
+    if seasons.alumni_may_post(ctx.session, community):
+        statuses.append(MemberStatus.ALUMNI)
     candidates = ctx.session.scalars(
-        select(Member).where(Member.community_id == community.id, Member.status.in_(SEAT_HOLDING))
+        select(Member).where(Member.community_id == community.id, Member.status.in_(statuses))
     )
     return next((m for m in candidates if sender_matches(m.address, ctx.mail.from_address)), None)
 
@@ -190,6 +208,10 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
                 return _file_preview_reply(ctx, community, recipient, token)
             if token.kind == TokenKind.UNSUBSCRIBE:
                 return _file_unsubscribe(ctx, community, token)
+            if token.kind == TokenKind.BUDDIES:
+                return _file_buddy_note(ctx, community, recipient, token)
+            if token.kind == TokenKind.HOT_SEAT:
+                return _file_hot_seat(ctx, community, recipient, token)
             if token.kind != TokenKind.THREAD:
                 return _file_round_reply(ctx, community, recipient, token)
             thread = ctx.session.get(Thread, token.target_id)
@@ -232,7 +254,12 @@ def _not_owner(ctx: Context, token: ReplyToken) -> str:
     asked, and the host can still publish it with one click.
     """
     owner = ctx.session.get(Member, token.member_id)
-    if owner is None or not owner.holds_seat:
+    alumna = (
+        owner is not None
+        and owner.status == MemberStatus.ALUMNI
+        and seasons.alumni_may_post(ctx.session, owner.community)
+    )
+    if owner is None or not (owner.holds_seat or alumna):
         return "its reply address belongs to someone who is no longer a member"
     if not sender_matches(owner.address, ctx.mail.from_address):
         sender = ctx.mail.from_address or "(none)"
@@ -439,6 +466,9 @@ def _file_round_reply(
             f"{member.address} paused until {pause_request.until.isoformat()}",
         )
     if token.kind == TokenKind.COMMITMENT:
+        if carryover.asks_to_carry(text) and carryover.offer(ctx.session, rnd, member):
+            carryover.carry_over(ctx.uow, rnd, member)
+            return Filed(InboundStatus.PROCESSED, f"commitment carried over by {member.address}")
         rounds.record_commitment(ctx.uow, rnd, member, text)
         return Filed(InboundStatus.PROCESSED, f"commitment from {member.address}")
     answer = classify_checkin(text)
@@ -480,6 +510,57 @@ def _file_unsubscribe(ctx: Context, community: Community, token: ReplyToken) -> 
         InboundStatus.PROCESSED,
         f"{member.address} unsubscribed by mail" if left else f"{member.address} had already left",
     )
+
+
+def _file_buddy_note(
+    ctx: Context, community: Community, recipient: Recipient, token: ReplyToken
+) -> Filed:
+    """Mail to a pair address reaches the sender's buddies (and no one else)."""
+    group = ctx.session.get(BuddyGroup, token.target_id)
+    if group is None or group.community_id != community.id:
+        return hold(ctx, community, recipient, None, "the reply address names unknown buddies")
+    reason = _not_owner(ctx, token)
+    if reason:
+        return hold(ctx, community, recipient, None, reason)
+    sender = ctx.session.get(Member, token.member_id)
+    assert sender is not None
+    text = ctx.mail.reply.strip() or ctx.mail.full_text.strip()
+    told = buddies.relay_note(
+        ctx.uow, group, sender, threads.clean_text(text, 20000), ctx.mail.subject, ctx.inbound.id
+    )
+    return Filed(InboundStatus.PROCESSED, f"buddy note from {sender.address} to {told}")
+
+
+def _file_hot_seat(
+    ctx: Context, community: Community, recipient: Recipient, token: ReplyToken
+) -> Filed:
+    """The answer to the focus form: kept for the digest, and posted as a new thread
+    everyone can reply to (a second answer updates the focus, in the same thread)."""
+    seat = ctx.session.get(HotSeat, token.target_id)
+    if seat is None or seat.community_id != community.id or seat.member_id != token.member_id:
+        return hold(ctx, community, recipient, None, "the reply address names an unknown seat")
+    reason = _not_owner(ctx, token)
+    if reason:
+        return hold(ctx, community, recipient, None, reason)
+    member = ctx.session.get(Member, token.member_id)
+    assert member is not None
+    text = ctx.mail.reply.strip() or ctx.mail.full_text.strip()
+    try:
+        hot_seats.record_focus(ctx.uow, seat, text)
+    except CommunityError as exc:
+        return hold(ctx, community, recipient, None, str(exc))
+    thread = ctx.session.get(Thread, seat.thread_id) if seat.thread_id else None
+    draft = replace(
+        ctx.draft,
+        subject=f"Hot seat: {member.name_or_address} asks for the group's help",
+        in_reply_to=None,
+        references=(),
+    )
+    post = publish(
+        ctx.uow, community, draft, thread=thread, author=member, inbound_id=ctx.inbound.id
+    )
+    seat.thread_id = post.thread_id
+    return Filed(InboundStatus.PROCESSED, f"hot seat focus from {member.address}")
 
 
 SKIP_WORDS = frozenset({"skip", "skip it", "skip this week", "no digest", "cancel"})

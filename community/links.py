@@ -69,3 +69,15 @@ def thread_url(base_url: str, slug: str, thread_id: int) -> str:
 def post_url(base_url: str, slug: str, thread_id: int, post_id: int) -> str:
     """One post in the archive (RFC 5064 Archived-At of its copies)."""
     return thread_url(base_url, slug, thread_id) + f"#post-{post_id}"
+
+
+def carry_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/carry/{token}")
+
+
+def talked_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/buddies/talked/{token}")
+
+
+def reenrol_url(base_url: str, token: str) -> str:
+    return _join(base_url, f"/season/enrol/{token}")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import names, outbox
+from . import live_sessions, names, outbox, seasons
 from .addresses import mailbox, normalise_address
 from .bounces import clear_bounces
 from .communities import seats_left
@@ -214,7 +214,10 @@ def confirm_signup(uow: UnitOfWork, member: Member) -> Member:
         return member
     member.confirmed_at = uow.now
     community = member.community
-    if community.join_policy == JoinPolicy.APPROVAL:
+    # A season's application period sends every request to the host, whatever the policy.
+    if community.join_policy == JoinPolicy.APPROVAL or seasons.applications_open(
+        uow.session, community, uow.now
+    ):
         member.status = MemberStatus.AWAITING_APPROVAL
         _queue(
             uow,
@@ -289,6 +292,8 @@ def _admit(uow: UnitOfWork, member: Member) -> None:
         member.activated_at = uow.now
         member.waitlisted_at = None
         _queue(uow, member, Purpose.WELCOME, f"join:{member.join_requests}")
+        live_sessions.member_joined(uow, member)
+        seasons.member_joined(uow, member)
     else:
         member.status = MemberStatus.WAITLISTED
         member.waitlisted_at = uow.now
@@ -334,6 +339,7 @@ def _leave(uow: UnitOfWork, member: Member, status: MemberStatus) -> None:
         member.delivery_status = DeliveryStatus.ENABLED  # a pause ends with membership
     revoke_links(member)  # nothing mailed before may act for them once they are gone
     uow.session.flush()
+    live_sessions.member_left(uow, member)
     if held_seat:
         promote_waitlist(uow, member.community)
 
@@ -357,6 +363,8 @@ def promote_waitlist(uow: UnitOfWork, community: Community) -> list[Member]:
         member.status = MemberStatus.ACTIVE
         member.activated_at = uow.now
         _queue(uow, member, Purpose.SEAT_OPENED, f"join:{member.join_requests}")
+        live_sessions.member_joined(uow, member)
+        seasons.member_joined(uow, member)
     session.flush()
     return promoted
 

@@ -67,6 +67,7 @@ class MemberStatus(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"  # left by their own choice
     REMOVED = "removed"  # removed by the host
     DECLINED = "declined"  # the host turned the request down
+    ALUMNI = "alumni"  # took part in a season that ended; may re-enrol in the next
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -412,6 +413,10 @@ class Commitment(Base):
     result: Mapped[CheckinStatus | None] = mapped_column(_enum(CheckinStatus), nullable=True)
     reflection: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    # Last time's unfinished commitment, when the member carried it over (carryover.py).
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitments.id", ondelete="SET NULL"), nullable=True
+    )
 
     round: Mapped[Round] = relationship(back_populates="commitments")
 
@@ -457,3 +462,112 @@ class MemberSignature(Base):
     signature: Mapped[str] = mapped_column(Text, default="")
     tail: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(_tz())
+
+
+class SessionCadence(enum.StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+
+
+class LiveSession(Base):
+    """A community's recurring live session (a call), sent to members as an iCalendar
+    invitation. One per community; clearing it cancels it and a later one is new."""
+
+    __tablename__ = "live_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), unique=True
+    )
+    # The iCalendar UID: stable while the session lives, new after a clear.
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    cadence: Mapped[SessionCadence] = mapped_column(_enum(SessionCadence))
+    first_date: Mapped[date] = mapped_column(Date)  # local date of the first session
+    hour: Mapped[int] = mapped_column(Integer)  # local wall-clock time
+    minute: Mapped[int] = mapped_column(Integer)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    join_url: Mapped[str] = mapped_column(Text)
+    # iCalendar SEQUENCE: bumped on every change members' calendars must apply.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    updated_at: Mapped[datetime] = mapped_column(_tz())
+    cancelled_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+
+class RitualSettings(Base):
+    """Which rituals around the weekly loop a community runs (kith pairs ...)."""
+
+    __tablename__ = "ritual_settings"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Accountability buddies: new pairs every this many weeks; 0 is off.
+    pairs_every_weeks: Mapped[int] = mapped_column(Integer, default=0)
+    hot_seat: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(_tz())
+
+
+class BuddyGroup(Base):
+    """Accountability buddies for some weeks: a pair, or a trio when the count is odd."""
+
+    __tablename__ = "buddy_groups"
+    __table_args__ = (Index("ix_buddy_groups_community_week", "community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))  # the round's week they were made for
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    # When they were first known to have talked: a note through the pair address, or
+    # one of them answering "did you two talk?".
+    talked_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+
+
+class BuddyMember(Base):
+    __tablename__ = "buddy_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("buddy_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class HotSeat(Base):
+    """One week's hot seat: the member whose question opens the digest."""
+
+    __tablename__ = "hot_seats"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    asked_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)  # the focus form
+    focus: Mapped[str] = mapped_column(Text, default="")  # their answer
+    answered_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Season(Base):
+    """A cohort's run: prompts only between its dates, alumni afterwards."""
+
+    __tablename__ = "seasons"
+    __table_args__ = (Index("ix_seasons_community_starts", "community_id", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)  # local dates, both included
+    ends_on: Mapped[date] = mapped_column(Date)
+    # While applications are open, every join request waits for the host's approval.
+    applications_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    applications_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    alumni_can_post: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(_tz())
+    ended_at: Mapped[datetime | None] = mapped_column(_tz(), nullable=True)  # closed, alumni made

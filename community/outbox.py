@@ -382,3 +382,10 @@ class Purpose(enum.StrEnum):
     DIGEST = "digest"
     DIGEST_PREVIEW = "digest_preview"
     ARCHIVE_LINK = "archive_link"  # "send me a link" to the archive
+    SESSION_INVITATION = "session_invitation"  # iCalendar REQUEST: new or changed
+    SESSION_CANCELLATION = "session_cancellation"  # iCalendar CANCEL
+    BUDDY_INTRO = "buddy_intro"  # "this week you're paired with ..."
+    BUDDY_NOTE = "buddy_note"  # a note through the pair address, to the others
+    HOT_SEAT_FOCUS = "hot_seat_focus"  # "what do you want the group's help with?"
+    SEASON_UPCOMING = "season_upcoming"  # "starts on ..."; alumni get a re-enrol link
+    SEASON_CLOSING = "season_closing"  # the season's closing digest

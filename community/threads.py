@@ -138,12 +138,19 @@ def add_post(
 
 
 def fan_out(uow: UnitOfWork, post: Post) -> int:
-    """Queue a copy for every active member who reads each post, except its author."""
+    """Queue a copy for every active member who reads each post, except its author
+    (and for alumni too, where the host left posting open to them)."""
+    from .seasons import alumni_may_post
+
     thread = post.thread
+    statuses = [MemberStatus.ACTIVE]
+    community = uow.session.get(Community, thread.community_id)
+    if community is not None and alumni_may_post(uow.session, community):
+        statuses.append(MemberStatus.ALUMNI)
     readers = uow.session.scalars(
         select(Member).where(
             Member.community_id == thread.community_id,
-            Member.status == MemberStatus.ACTIVE,
+            Member.status.in_(statuses),
             Member.delivery_status == DeliveryStatus.ENABLED,
             Member.delivery_mode == DeliveryMode.EACH_POST,
         )

@@ -18,6 +18,9 @@ class LinkPurpose(enum.StrEnum):
     MODERATE = "moderate"  # approve or discard a held message
     CHECKIN = "checkin"  # one-click "done / partly / not yet"
     ARCHIVE = "archive"  # signs a member in to their community's archive
+    CARRY_OVER = "carry-over"  # one click: last time's unfinished commitment again
+    BUDDIES_TALKED = "buddies-talked"  # one click: "yes, we two talked this week"
+    REENROL = "reenrol"  # one click: an alumna takes part in the next season
 
 
 class Signer:

@@ -249,7 +249,7 @@ def preview_digest(rt: Runtime, slug: str) -> Preview:
     try:
         c = get_community(uow.session, slug)
         run = digests.start_digest(uow, c, week_of(uow.now, c.timezone))
-        content = digests.build_digest(uow, c, run)
+        content = digests.build_digest(uow, c, run, for_host=True)
         rendered = render_digest(
             settings.templates_path,
             c,

@@ -161,6 +161,22 @@ def _rows_for_token(session: Session, token: ReplyToken) -> list[OutboundMessage
         purposes: tuple[str, ...] = (Purpose.POST,)
     elif token.kind == TokenKind.PREVIEW:
         subjects, purposes = [f"digest:{token.target_id}:preview"], (Purpose.DIGEST_PREVIEW,)
+    elif token.kind == TokenKind.BUDDIES:  # the introduction, and notes relayed since
+        return list(
+            session.scalars(
+                select(OutboundMessage)
+                .where(
+                    OutboundMessage.member_id == token.member_id,
+                    OutboundMessage.purpose.in_((Purpose.BUDDY_INTRO, Purpose.BUDDY_NOTE)),
+                    or_(
+                        OutboundMessage.subject == f"buddies:{token.target_id}",
+                        OutboundMessage.subject.like(f"buddies:{token.target_id}:note:%"),
+                    ),
+                )
+                .order_by(OutboundMessage.id.desc())
+                .limit(MAX_SENT)
+            )
+        )
     else:
         subjects, purposes = [f"round:{token.target_id}"], _ROUND_PURPOSES[token.kind]
     return list(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from community import rounds
+from community import buddies, hot_seats, rounds, seasons
 from community.models import Community
 from community.schedule import Unit
 
@@ -19,5 +19,16 @@ def run_unit(community_id: int, unit: Unit, week: str) -> int:
         community = uow.session.get(Community, community_id)
         if community is None:
             return 0
+        if not seasons.loop_runs(uow, community):
+            # Before a season starts and after it ends: no prompts or check-ins.
+            found = rounds.get_round(uow.session, community, week)
+            if found is None or found.prompt_sent_at is None:
+                rounds.skip_week(uow, community, week)
+            return 0
         rnd = rounds.open_round(uow, community, week)
-        return rounds.run_step(uow, community, rnd, Unit(unit))
+        if Unit(unit) == Unit.PROMPT and rnd.prompt_sent_at is None:
+            buddies.pair_round(uow, community, rnd)  # the prompt announces them
+        sent = rounds.run_step(uow, community, rnd, Unit(unit))
+        if Unit(unit) == Unit.CHECKIN_REMINDER:
+            hot_seats.ask(uow, community, rnd)  # a day or so before the digest
+        return sent

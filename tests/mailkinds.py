@@ -15,7 +15,16 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import digests, members, outbox, rounds
+from community import (
+    buddies,
+    digests,
+    hot_seats,
+    live_sessions,
+    members,
+    outbox,
+    rounds,
+    seasons,
+)
 from community.communities import create_community
 from community.drafts import PostDraft
 from community.inbound import publish
@@ -227,6 +236,57 @@ def make_every_kind(session: Session, settings: Settings, signer: Signer) -> lis
     queue(Purpose.DIGEST_PREVIEW, c.host_address, host, run_id=run.id)
     queue(Purpose.ARCHIVE_LINK, anne.address, anne)
     session.flush()
+
+    # Accountability buddies: the introduction, and a note through the pair address.
+    buddies.configure(uow(session, NOW, domain), c, 1)
+    [*_, group] = buddies.pair_round(uow(session, NOW, domain), c, rnd)
+    note_from = buddies.members_of(session, group)[0]
+    buddies.relay_note(
+        uow(session, NOW, domain), group, note_from, "Halfway there!", "Re: buddies", 0
+    )
+    for purpose in (Purpose.BUDDY_INTRO, Purpose.BUDDY_NOTE):
+        rows[purpose] = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == purpose).limit(1)
+        ).one()
+
+    # The hot seat's focus form.
+    hot_seats.configure(uow(session, NOW, domain), c, True)
+    hot_seats.ask(uow(session, NOW, domain), c, rnd)
+    rows[Purpose.HOT_SEAT_FOCUS] = session.scalars(
+        select(OutboundMessage).where(OutboundMessage.purpose == Purpose.HOT_SEAT_FOCUS)
+    ).one()
+
+    # A season: its announcement (from creating it) and its closing digest.
+    from datetime import date
+
+    season = seasons.create(
+        uow(session, NOW, domain),
+        c,
+        name="Spring",
+        starts_on=date(2026, 3, 9),
+        ends_on=date(2026, 3, 22),
+    )
+    rows[Purpose.SEASON_UPCOMING] = session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.purpose == Purpose.SEASON_UPCOMING,
+            OutboundMessage.member_id == anne.id,
+        )
+    ).one()
+    queue(Purpose.SEASON_CLOSING, anne.address, anne, season_id=season.id)
+
+    # The live session: an invitation to everyone, then the host cancels it.
+    live_sessions.set_session(
+        uow(session, NOW, domain),
+        c,
+        live_sessions.SessionSpec(weekday=1, hour=18, minute=30, join_url="https://meet.example/c"),
+    )
+    live_sessions.clear_session(uow(session, NOW, domain), c)
+    for purpose in (Purpose.SESSION_INVITATION, Purpose.SESSION_CANCELLATION):
+        rows[purpose] = session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.purpose == purpose, OutboundMessage.member_id == anne.id
+            )
+        ).one()
 
     made = []
     for purpose in ALL_PURPOSES:

@@ -66,10 +66,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     app.teardown_appcontext(db.close_session)
 
-    from . import archive, communities, hosts, members, outbox
+    from . import archive, communities, hosts, members, outbox, rituals
 
     app.register_blueprint(communities.bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(rituals.bp)
     # RFC 8058 one-click POSTs come from mail clients without a CSRF token; the view
     # checks the token itself for the page's own form (see members.unsubscribe_post).
     csrf.exempt(members.unsubscribe_post)

@@ -49,9 +49,12 @@ def page(slug: str):
 
 
 def _page_html(shown, *, csrf: str, error: str = "", form=None) -> str:
+    from community.seasons import page_season
+
     return render_template(
         "web/communities/page.html",
         community=shown,
+        season=page_season(db.reader(), shown.slug),
         seats_left=shown.seats_left,
         waitlist=shown.waitlist,
         error=error,

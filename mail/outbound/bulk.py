@@ -86,14 +86,20 @@ def digest_copy(batch: DigestBatch, row: OutboundMessage, member: Member) -> byt
     preferences = links.preferences_url(
         settings.base_url, batch.signer.sign(LinkPurpose.PREFERENCES, token)
     )
+    threads = [t.id for t in batch.content.threads]
+    if batch.content.health is not None:  # the host answers waiting threads from here
+        threads += [t.id for t in batch.content.health.unanswered]
+    seat = batch.content.hot_seat
+    if seat is not None and seat.thread_id is not None:
+        threads.append(seat.thread_id)
     replies = {
-        t.id: reply_address(
+        thread_id: reply_address(
             settings.secret_key,
             community.slug,
             settings.domain,
-            ReplyToken(TokenKind.THREAD, member.id, t.id, member.link_version),
+            ReplyToken(TokenKind.THREAD, member.id, thread_id, member.link_version),
         )
-        for t in batch.content.threads
+        for thread_id in threads
     }
     html, text = personalise(
         batch.rendered,

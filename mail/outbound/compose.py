@@ -25,7 +25,7 @@ from community.uow import UnitOfWork
 from .errors import ComposeError
 from .headers import HeaderSpec, ListHeaders, header_block
 from .letters import LETTERS, Letter, MailContext
-from .rawmime import alternative, message, with_attachments
+from .rawmime import alternative, calendar_alternative, message, with_attachments
 from .render import render_html, render_text
 from .signing import load_key, sign
 
@@ -76,10 +76,12 @@ def compose(c: MailContext, now: datetime) -> bytes:
         context["preferences_url"] = links.preferences_url(c.base, c.link(LinkPurpose.PREFERENCES))
         context["archive_url"] = links.archive_url(c.base, community.slug)
     head = header_block(_spec(c, letter, now, unsubscribe))
-    body = alternative(
-        render_text(settings.templates_path, c.row.purpose, context),
-        render_html(settings.templates_path, c.row.purpose, context),
-    )
+    text = render_text(settings.templates_path, c.row.purpose, context)
+    html = render_html(settings.templates_path, c.row.purpose, context)
+    if letter.calendar is not None:
+        body = calendar_alternative(text, html, letter.calendar[1], letter.calendar[0])
+    else:
+        body = alternative(text, html)
     parts = list(letter.forwarded.parts) if letter.forwarded else []
     data = message(head, with_attachments(body, parts))
     key = load_key(settings)
@@ -147,13 +149,8 @@ def _digest_bytes(c: MailContext, now: datetime) -> bytes:
     run = c.session.get(DigestRun, c.row.context["run_id"])
     assert run is not None and c.member is not None
     # Composing reads inside the caller's unit; it queues nothing of its own.
-    content = build_digest(UnitOfWork(c.session, now, c.settings.domain), c.community, run)
-    batch = prepare_digest(
-        c.settings,
-        c.signer,
-        c.community,
-        content,
-        now,
-        preview=c.row.purpose == Purpose.DIGEST_PREVIEW,
-    )
+    preview = c.row.purpose == Purpose.DIGEST_PREVIEW
+    unit = UnitOfWork(c.session, now, c.settings.domain)
+    content = build_digest(unit, c.community, run, for_host=preview)
+    batch = prepare_digest(c.settings, c.signer, c.community, content, now, preview=preview)
     return digest_copy(batch, c.row, c.member)

@@ -10,24 +10,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community import archive, links, schedule, threads
+from community import archive, buddies, carryover, links, schedule, seasons, threads
 from community.addresses import (
     ReplyToken,
     TokenKind,
+    host_contact_address,
     list_address,
     reply_address,
 )
 from community.drafts import PostDraft
+from community.live_sessions import SessionFacts, next_start
 from community.members import HOST_DECISION_DAYS, link_payload
 from community.models import (
+    BuddyGroup,
     Commitment,
     Community,
     HeldMessage,
+    HotSeat,
     InboundMessage,
     Member,
+    MemberStatus,
     OutboundMessage,
     Post,
     Round,
+    Season,
 )
 from community.names import limit_name
 from community.outbox import Purpose
@@ -35,6 +41,7 @@ from community.settings import Settings
 from community.tokens import LinkPurpose, Signer
 
 from .attachments import Forwarded, forward_attachments
+from .invitations import Method, calendar_bytes
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class Letter:
     forwarded: Forwarded | None = None  # attachments passed on, and those left out
     authentication: str | None = None  # what intake found (RFC 8601): sealed with ARC
     archived_at: str | None = None  # RFC 5064 Archived-At: the post's archive page
+    calendar: tuple[str, bytes] | None = None  # (iTIP method, iCalendar object)
 
 
 @dataclass(frozen=True)
@@ -250,6 +258,9 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
     )
     plan = schedule.week_plan(c.community, rnd.week)
     answer = partial(_checkin_link, c, rnd)
+    carry = carryover.offer(c.session, rnd, c.member) if kind == TokenKind.COMMITMENT else None
+    if commitment is not None and commitment.text:
+        carry = None  # they have answered this round already
     reply_to = reply_address(
         c.settings.secret_key,
         c.community.slug,
@@ -267,8 +278,138 @@ def _round_letter(c: MailContext, kind: TokenKind, subject: str) -> Letter:
             "done_url": answer("done"),
             "partly_url": answer("partly"),
             "not_done_url": answer("not_done"),
+            "carry": carry,
+            "buddies": _buddy_context(c, rnd, kind),
+            "carry_url": (
+                links.carry_url(c.base, c.link(LinkPurpose.CARRY_OVER, r=str(rnd.id)))
+                if carry
+                else ""
+            ),
         },
         reply_to=(c.community.name, reply_to),
+    )
+
+
+def _buddy_context(c: MailContext, rnd: Round, kind: TokenKind) -> dict[str, Any] | None:
+    """Who the member is paired with this week: named in the prompt; the check-in asks
+    "did you two talk?" with one click."""
+    assert c.member is not None
+    found = buddies.buddies_of(c.session, c.community, rnd.week, c.member)
+    if found is None:
+        return None
+    others = [m.name_or_address for m in found.members if m.id != c.member.id]
+    talked = ""
+    if kind == TokenKind.CHECKIN and not found.talked:
+        talked = links.talked_url(c.base, c.link(LinkPurpose.BUDDIES_TALKED, g=str(found.group_id)))
+    return {"names": others, "shown": _and(others), "talked": found.talked, "talked_url": talked}
+
+
+def _and(names: list[str]) -> str:
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def _buddy_address(c: MailContext, group_id: int) -> str:
+    assert c.member is not None
+    return reply_address(
+        c.settings.secret_key,
+        c.community.slug,
+        c.settings.domain,
+        ReplyToken(TokenKind.BUDDIES, c.member.id, group_id, c.member.link_version),
+    )
+
+
+def _buddy_intro(c: MailContext) -> Letter:
+    assert c.member is not None
+    group = c.session.get(BuddyGroup, c.row.context["group_id"])
+    assert group is not None
+    others = [m for m in buddies.members_of(c.session, group) if m.id != c.member.id]
+    names = [m.name_or_address for m in others]
+    shown = _and(names)
+    return Letter(
+        f"{c.community.name}: your accountability buddy{'s' if len(names) > 1 else ''}, {shown}",
+        to_member=True,
+        context={"buddy_names": names, "shown_names": shown, "trio": len(names) > 1},
+        reply_to=(f"{c.community.name} buddies", _buddy_address(c, group.id)),
+    )
+
+
+def _buddy_note(c: MailContext) -> Letter:
+    assert c.member is not None
+    ctx = c.row.context
+    sender = c.session.get(Member, ctx["from_member_id"])
+    name = sender.name_or_address if sender is not None else "Your buddy"
+    subject = str(ctx.get("subject") or "").strip() or "a note"
+    return Letter(
+        subject if subject.lower().startswith("re:") else f"Re: {subject}",
+        to_member=True,
+        context={"sender_name": name, "text": ctx["text"]},
+        from_name=f"{limit_name(name)} via {c.community.name}",
+        reply_to=(f"{c.community.name} buddies", _buddy_address(c, int(ctx["group_id"]))),
+        automated=False,
+    )
+
+
+def _hot_seat_focus(c: MailContext) -> Letter:
+    assert c.member is not None
+    seat = c.session.get(HotSeat, c.row.context["seat_id"])
+    assert seat is not None
+    plan = schedule.week_plan(c.community, seat.week)
+    reply_to = reply_address(
+        c.settings.secret_key,
+        c.community.slug,
+        c.settings.domain,
+        ReplyToken(TokenKind.HOT_SEAT, c.member.id, seat.id, c.member.link_version),
+    )
+    return Letter(
+        f"{c.community.name}: you're in the hot seat this week",
+        to_member=True,
+        context={"digest_when": schedule.describe(c.community, plan[schedule.Unit.DIGEST])},
+        reply_to=(c.community.name, reply_to),
+    )
+
+
+def _season_dates(season: Season) -> str:
+    start, end = season.starts_on, season.ends_on
+    return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+
+
+def _season_upcoming(c: MailContext) -> Letter:
+    assert c.member is not None
+    season = c.session.get(Season, c.row.context["season_id"])
+    assert season is not None
+    alumna = c.member.status == MemberStatus.ALUMNI
+    start = season.starts_on
+    return Letter(
+        f"{c.community.name}: {season.name} starts on {schedule.WEEKDAYS[start.weekday()]} "
+        f"{start.day} {start:%B}",
+        to_member=True,
+        context={
+            "season": season,
+            "dates": _season_dates(season),
+            "starts": f"{schedule.WEEKDAYS[start.weekday()]} {start.day} {start:%B}",
+            "alumna": alumna,
+            "reenrol_url": (
+                links.reenrol_url(c.base, c.link(LinkPurpose.REENROL, s=str(season.id)))
+                if alumna
+                else ""
+            ),
+        },
+    )
+
+
+def _season_closing(c: MailContext) -> Letter:
+    season = c.session.get(Season, c.row.context["season_id"])
+    assert season is not None
+    summary = seasons.summary(c.session, c.community, season)
+    return Letter(
+        f"{c.community.name}: {season.name} is complete",
+        to_member=True,
+        context={
+            "season": season,
+            "dates": _season_dates(season),
+            "summary": summary,
+            "alumni_can_post": season.alumni_can_post,
+        },
     )
 
 
@@ -316,6 +457,45 @@ def _list(c: MailContext) -> str:
     return list_address(c.community.slug, c.settings.domain)
 
 
+def _session_letter(c: MailContext, method: Method) -> Letter:
+    """An invitation or a cancellation: the event as it was when the mail was decided."""
+    assert c.member is not None
+    facts = SessionFacts.from_json(c.row.context["session"])
+    tz, slug = c.community.timezone, c.community.slug
+    upcoming = schedule.describe(c.community, next_start(facts, tz, c.row.created_at))
+    description = f"{c.community.name}: {facts.describe()}, {tz} time.\nJoin: {facts.join_url}"
+    ics = calendar_bytes(
+        facts,
+        method=method,
+        tz=tz,
+        organizer=(f"{c.community.name} host", host_contact_address(slug, c.settings.domain)),
+        attendee=(c.member.display_name, c.member.address),
+        stamp=c.row.created_at,
+        description=description,
+    )
+    cancelled = method == Method.CANCEL
+    if cancelled:
+        subject = f"Cancelled: {c.community.name} {facts.title.lower()}"
+    elif facts.sequence > 0:
+        subject = f"Updated invitation: {c.community.name} {facts.title.lower()}"
+    else:
+        subject = f"Invitation: {c.community.name} {facts.title.lower()}"
+    return Letter(
+        subject,
+        # A member who left gets the cancellation without list links (theirs are revoked).
+        to_member=c.member.status == MemberStatus.ACTIVE,
+        context={
+            "facts": facts,
+            "rhythm": facts.describe(),
+            "next_when": upcoming,
+            "timezone": tz,
+            "updated": facts.sequence > 0 and not cancelled,
+            "left": c.member.status != MemberStatus.ACTIVE,
+        },
+        calendar=(method.value, ics),
+    )
+
+
 LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.CONFIRM_SIGNUP: _confirm_signup,
     Purpose.ALREADY_MEMBER: _already_member,
@@ -335,4 +515,11 @@ LETTERS: dict[str, Callable[[MailContext], Letter]] = {
     Purpose.CHECKIN_PROMPT: _checkin_prompt,
     Purpose.CHECKIN_REMINDER: _checkin_reminder,
     Purpose.ARCHIVE_LINK: _archive_link,
+    Purpose.SESSION_INVITATION: partial(_session_letter, method=Method.REQUEST),
+    Purpose.SESSION_CANCELLATION: partial(_session_letter, method=Method.CANCEL),
+    Purpose.BUDDY_INTRO: _buddy_intro,
+    Purpose.BUDDY_NOTE: _buddy_note,
+    Purpose.HOT_SEAT_FOCUS: _hot_seat_focus,
+    Purpose.SEASON_UPCOMING: _season_upcoming,
+    Purpose.SEASON_CLOSING: _season_closing,
 }

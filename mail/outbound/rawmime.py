@@ -46,6 +46,26 @@ def alternative(text: str, html: str) -> bytes:
     )
 
 
+def calendar_alternative(text: str, html: str, ics: bytes, method: str) -> bytes:
+    """An iMIP invitation (RFC 6047): the text and HTML parts, then the iCalendar object
+    as `text/calendar; method=...`, the part calendar-aware clients act on. Base64
+    keeps the object's CRLF lines and folding exactly as written."""
+    calendar = (
+        b'Content-Type: text/calendar; charset="utf-8"; method=%s\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" % method.encode("ascii")
+    )
+    encoded = binascii.b2a_base64(ics, newline=False)
+    lines = b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    return multipart(
+        "alternative",
+        [
+            _PART_HEAD % b"plain" + _qp(text),
+            _PART_HEAD % b"html" + _qp(html),
+            calendar + lines,
+        ],
+    )
+
+
 def attachment(data: bytes, content_type: str, filename: str) -> bytes:
     """One attachment entity, base64, its filename encoded by the standard library."""
     maintype, _, subtype = content_type.partition("/")

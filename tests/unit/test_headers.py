@@ -36,6 +36,14 @@ TO_MEMBERS = {
     Purpose.DIGEST,
     Purpose.DIGEST_PREVIEW,
     Purpose.ARCHIVE_LINK,
+    # Both to members who hold a seat in these kinds (a leaver's cancellation is not).
+    Purpose.SESSION_INVITATION,
+    Purpose.SESSION_CANCELLATION,
+    Purpose.BUDDY_INTRO,
+    Purpose.BUDDY_NOTE,
+    Purpose.HOT_SEAT_FOCUS,
+    Purpose.SEASON_UPCOMING,
+    Purpose.SEASON_CLOSING,
 }
 ID = r"<[^<>\s\"]+@[^<>\s\"]+>"
 STRICT = policy.default.clone(raise_on_defect=True)

@@ -118,3 +118,70 @@ def test_archive_migration_indexes_the_posts_already_there(tmp_path):
         conn.execute(text("INSERT INTO posts_search(posts_search) VALUES ('integrity-check')"))
     engine.dispose()
     assert [r[0] for r in found] == [1]
+
+
+def test_rituals_keep_existing_commitments_and_go_back_down(tmp_path):
+    """Migration 0011_rituals: the commitments table gains carried_from_id (rebuilt on
+    SQLite) with every row kept; the new tables start empty; downgrading removes them."""
+    from sqlalchemy import inspect, text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO communities (id, slug, name, description, host_address, timezone, "
+                "capacity, join_policy, created_at) VALUES (1, 'c', 'C', '', 'h@example.com', "
+                "'UTC', 30, 'open', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO members (id, community_id, address, display_name, status, "
+                "delivery_mode, role, created_at, requested_at, join_requests, "
+                "bounce_score, link_version) VALUES (1, 1, 'a@example.com', '', 'active', "
+                "'each_post', 'member', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1, 0, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO rounds (id, community_id, week, status, commitment_question, "
+                "checkin_question, created_at) VALUES (1, 1, '2026-W01', 'open', 'Q?', 'D?', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO commitments (round_id, member_id, text, created_at, updated_at, "
+                "result, reflection) VALUES (1, 1, 'Ship it', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00', 'partly', 'half')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        kept = conn.execute(
+            text("SELECT text, result, reflection, carried_from_id FROM commitments")
+        ).all()
+        tables = set(inspect(conn).get_table_names())
+    assert [tuple(r) for r in kept] == [("Ship it", "partly", "half", None)]
+    new = {
+        "live_sessions",
+        "ritual_settings",
+        "buddy_groups",
+        "buddy_members",
+        "hot_seats",
+        "seasons",
+    }
+    assert new <= tables
+    from alembic import command
+
+    from community.schema import alembic_config
+
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010_archive")
+    with engine.connect() as conn:
+        assert not new & set(inspect(conn).get_table_names())
+        assert conn.execute(text("SELECT text FROM commitments")).scalar() == "Ship it"
+    engine.dispose()
