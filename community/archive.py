@@ -40,7 +40,8 @@ from .outbox import Purpose
 from .tokens import LinkPurpose, Signer
 from .uow import UnitOfWork
 
-READERS = (MemberStatus.ACTIVE,)
+# Alumni of an ended season keep reading the group's memory (their mail has stopped).
+READERS = (MemberStatus.ACTIVE, MemberStatus.ALUMNI)
 THREADS_PER_PAGE = 30
 # Types a browser may be told an attachment has; anything else is a download of bytes.
 SAFE_TYPES = frozenset(

@@ -284,14 +284,15 @@ def test_link_mails_per_address_are_capped(client, settings, work, ready, posted
 
 
 def test_paused_members_and_the_host_read_others_do_not(client, settings, posted, sessions, db):
-    """Active members read, whether their mail is paused or bouncing, and so does the
-    host; people waiting for a seat or approval, and leavers, do not."""
+    """Active members read, whether their mail is paused or bouncing, and so do alumni
+    and the host; people waiting for a seat or approval, and leavers, do not."""
     from community.models import DeliveryStatus, Role
 
     signer = Signer(settings.secret_key)
     cases = [
         (MemberStatus.ACTIVE, DeliveryStatus.PAUSED, 303),
         (MemberStatus.ACTIVE, DeliveryStatus.BOUNCING, 303),
+        (MemberStatus.ALUMNI, DeliveryStatus.ENABLED, 303),  # a season ended; they still read
         (MemberStatus.WAITLISTED, DeliveryStatus.ENABLED, 400),
         (MemberStatus.AWAITING_APPROVAL, DeliveryStatus.ENABLED, 400),
         (MemberStatus.REMOVED, DeliveryStatus.ENABLED, 400),
