@@ -26,17 +26,21 @@ def _carry(token: str):
     return member, rnd, carryover.offer(db.session(), rnd, member)
 
 
-@bp.get("/carry/<token>")
-def carry(token: str):
-    member, rnd, offer = _carry(token)
+def _carry_page(member, rnd: Round, offer, *, done: bool) -> str:
     return render_template(
         "web/members/carry.html",
         member=member,
         community=member.community,
         round=rnd,
         offer=offer,
-        done=False,
+        done=done,
     )
+
+
+@bp.get("/carry/<token>")
+def carry(token: str):
+    member, rnd, offer = _carry(token)
+    return _carry_page(member, rnd, offer, done=False)
 
 
 @bp.post("/carry/<token>")
@@ -45,14 +49,7 @@ def carry_post(token: str):
     if offer is not None:
         carryover.carry_over(db.unit(), rnd, member)
         db.commit()
-    return render_template(
-        "web/members/carry.html",
-        member=member,
-        community=member.community,
-        round=rnd,
-        offer=offer,
-        done=offer is not None,
-    )
+    return _carry_page(member, rnd, offer, done=offer is not None)
 
 
 # -- "did you two talk?" ---------------------------------------------------------------
@@ -71,16 +68,20 @@ def _talked(token: str):
     return member, group, others
 
 
-@bp.get("/buddies/talked/<token>")
-def talked(token: str):
-    member, group, others = _talked(token)
+def _talked_page(member, others: list[str], *, done: bool) -> str:
     return render_template(
         "web/members/talked.html",
         member=member,
         community=member.community,
         others=others,
-        done=group.talked_at is not None,
+        done=done,
     )
+
+
+@bp.get("/buddies/talked/<token>")
+def talked(token: str):
+    member, group, others = _talked(token)
+    return _talked_page(member, others, done=group.talked_at is not None)
 
 
 @bp.post("/buddies/talked/<token>")
@@ -88,13 +89,7 @@ def talked_post(token: str):
     member, group, others = _talked(token)
     buddies.mark_talked(db.unit(), group)
     db.commit()
-    return render_template(
-        "web/members/talked.html",
-        member=member,
-        community=member.community,
-        others=others,
-        done=True,
-    )
+    return _talked_page(member, others, done=True)
 
 
 # -- re-enrolling in the next season ----------------------------------------------------
