@@ -92,33 +92,25 @@ class VersionReader:
         """
         if self._listener is not None:
             return self._listener.token(slug)
-        conn = self._borrow()
         try:
-            cur = conn.driver.cursor()
-            cur.execute("PRAGMA data_version")
-            (value,) = cur.fetchone()
-            cur.close()
+            with self.lend() as driver:
+                cur = driver.cursor()
+                cur.execute("PRAGMA data_version")
+                (value,) = cur.fetchone()
+                cur.close()
         except Exception:
-            self._discard(conn)
             return None
-        self._give_back(conn)
-        return (id(conn), value)  # values only compare on one connection
+        return (id(driver), value)  # values only compare on one connection
 
     def version(self, slug: str) -> int | None:
         for attempt in (1, 2):
-            conn = self._borrow()
             try:
-                found = communities.page_version_raw(
-                    conn.driver, self.engine.dialect.paramstyle, slug
-                )
+                with self.lend() as driver:
+                    return communities.page_version_raw(driver, self.paramstyle, slug)
             except Exception as exc:
-                log.warning("page version read failed (%s); reconnecting", exc)
-                self._discard(conn)
                 if attempt == 2:
                     raise
-                continue
-            self._give_back(conn)
-            return found
+                log.warning("page version read failed (%s); reconnecting", exc)
         raise AssertionError("unreachable")
 
     @contextlib.contextmanager
