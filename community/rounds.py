@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -207,26 +208,26 @@ def record_checkin(
     return found
 
 
-def streaks(session: Session, community: Community, upto: Round) -> dict[int, int]:
-    """Rounds in a row, up to and including `upto`, in which each member did what they
-    committed to ("done"; "partly" too when the host chose so).
+class Mark(enum.Enum):
+    """What one round did to a member's streak."""
 
-    A round a member was not asked about (they were paused, or not yet in the circle:
-    no prompt, or no check-in after their commitment) neither breaks nor extends their
-    streak; nor do weeks the host skipped. Any other round without a "done" ends it.
+    KEPT = "kept"  # did what they committed to
+    BROKE = "broke"
+    NEUTRAL = "neutral"  # not asked that week: neither breaks nor extends it
+
+
+def streak_marks(
+    session: Session, community: Community, rounds: list[Round]
+) -> dict[int, list[Mark]]:
+    """Each member's mark for every round in `rounds` (open rounds with a prompt sent,
+    oldest first), by the one streak rule the digest, the season and the CLI share:
+
+    a round counts when the member did what they committed to ("done"; "partly" too
+    when the host chose so). A round a member was not asked about (they were paused,
+    or not yet in the circle: no prompt, or no check-in after their commitment) neither
+    breaks nor extends their streak; nor do weeks the host skipped. Any other round
+    without a "done" ends it.
     """
-    rounds = list(
-        session.scalars(
-            select(Round)
-            .where(
-                Round.community_id == community.id,
-                Round.week <= upto.week,
-                Round.status == RoundStatus.OPEN,
-                Round.prompt_sent_at.is_not(None),
-            )
-            .order_by(Round.week.desc())
-        )
-    )
     by_round: dict[int, dict[int, Commitment]] = {}
     for c in session.scalars(
         select(Commitment).where(Commitment.round_id.in_([r.id for r in rounds]))
@@ -234,22 +235,68 @@ def streaks(session: Session, community: Community, upto: Round) -> dict[int, in
         by_round.setdefault(c.round_id, {})[c.member_id] = c
     asked = _asked(session, rounds)
     counted = {CheckinStatus.DONE, *([CheckinStatus.PARTLY] if community.partly_counts else [])}
-    result: dict[int, int] = {}
     members = {m for entries in by_round.values() for m in entries}
+    marks: dict[int, list[Mark]] = {}
     for member_id in members:
-        count = 0
+        row = []
         for r in rounds:
             entry = by_round.get(r.id, {}).get(member_id)
             if entry is not None and entry.result in counted:
-                count += 1
+                row.append(Mark.KEPT)
             elif entry is not None and entry.result is not None:
-                break
+                row.append(Mark.BROKE)
             elif (member_id, r.id, Purpose.CHECKIN_PROMPT) in asked:
-                break  # committed, was asked how it went, never said
+                row.append(Mark.BROKE)  # committed, was asked how it went, never said
             elif entry is None and (member_id, r.id, Purpose.COMMITMENT_PROMPT) in asked:
-                break  # was asked for a commitment and made none
-        result[member_id] = count
-    return result
+                row.append(Mark.BROKE)  # was asked for a commitment and made none
+            else:
+                row.append(Mark.NEUTRAL)
+        marks[member_id] = row
+    return marks
+
+
+def current_streak(marks: list[Mark]) -> int:
+    """Kept rounds in a row, back from the latest."""
+    count = 0
+    for mark in reversed(marks):
+        if mark is Mark.BROKE:
+            break
+        count += mark is Mark.KEPT
+    return count
+
+
+def best_streak(marks: list[Mark]) -> int:
+    best = run = 0
+    for mark in marks:
+        if mark is Mark.BROKE:
+            run = 0
+        run += mark is Mark.KEPT
+        best = max(best, run)
+    return best
+
+
+def loop_rounds(
+    session: Session, community: Community, *, first: str | None = None, last: str
+) -> list[Round]:
+    """The rounds the loop ran (open, prompt sent) between two weeks, oldest first."""
+    query = select(Round).where(
+        Round.community_id == community.id,
+        Round.week <= last,
+        Round.status == RoundStatus.OPEN,
+        Round.prompt_sent_at.is_not(None),
+    )
+    if first is not None:
+        query = query.where(Round.week >= first)
+    return list(session.scalars(query.order_by(Round.week)))
+
+
+def streaks(session: Session, community: Community, upto: Round) -> dict[int, int]:
+    """Each member's current streak up to and including `upto` (see streak_marks)."""
+    rounds = loop_rounds(session, community, last=upto.week)
+    return {
+        member_id: current_streak(marks)
+        for member_id, marks in streak_marks(session, community, rounds).items()
+    }
 
 
 def _asked(session: Session, rounds: list[Round]) -> set[tuple[int, int, str]]:

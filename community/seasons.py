@@ -30,12 +30,11 @@ from .models import (
     OutboundMessage,
     Post,
     Role,
-    Round,
-    RoundStatus,
     Season,
     Thread,
 )
 from .outbox import Purpose
+from .rounds import best_streak, loop_rounds, streak_marks
 from .schedule import week_of
 from .uow import UnitOfWork
 
@@ -276,42 +275,24 @@ def summary(session: Session, community: Community, season: Season) -> SeasonSum
     tz = ZoneInfo(community.timezone)
     first = week_of(datetime.combine(season.starts_on, datetime.min.time(), tz), community.timezone)
     last = week_of(datetime.combine(season.ends_on, datetime.min.time(), tz), community.timezone)
-    rounds = list(
-        session.scalars(
-            select(Round)
-            .where(
-                Round.community_id == community.id,
-                Round.week >= first,
-                Round.week <= last,
-                Round.status == RoundStatus.OPEN,
-                Round.prompt_sent_at.is_not(None),
-            )
-            .order_by(Round.week)
-        )
-    )
-    by_member: dict[int, dict[str, Commitment]] = {}
+    rounds = loop_rounds(session, community, first=first, last=last)
+    marks = streak_marks(session, community, rounds)
+    by_member: dict[int, list[Commitment]] = {}
     for c in session.scalars(
         select(Commitment).where(Commitment.round_id.in_([r.id for r in rounds]))
     ):
-        week = next(r.week for r in rounds if r.id == c.round_id)
-        by_member.setdefault(c.member_id, {})[week] = c
+        by_member.setdefault(c.member_id, []).append(c)
     rows = []
     for member_id, entries in by_member.items():
         member = session.get(Member, member_id)
         if member is None:
             continue
-        best = run = 0
-        for r in rounds:
-            entry = entries.get(r.week)
-            kept = entry is not None and bool(entry.text) and entry.result is not None
-            run = run + 1 if kept else 0
-            best = max(best, run)
         rows.append(
             SeasonRow(
                 member.name_or_address,
-                sum(1 for c in entries.values() if c.text),
-                sum(1 for c in entries.values() if c.result == CheckinStatus.DONE),
-                best,
+                sum(1 for c in entries if c.text),
+                sum(1 for c in entries if c.result == CheckinStatus.DONE),
+                best_streak(marks.get(member_id, [])),
             )
         )
     rows.sort(key=lambda r: (-r.done, -r.best_streak, r.name.lower()))

@@ -244,6 +244,40 @@ def test_a_streak_counts_rounds_done_in_a_row_and_a_pause_does_not_break_it(sess
     assert streak_of() == {anne: 3, bart: 2, cleo: 0, dana: 0}
 
 
+def test_a_seasons_best_streak_follows_the_same_rule_as_the_digests(sessions):
+    """The closing digest's "best streak" counts only what the weekly streak counts:
+    a "partly" or "not yet" ends a run (unless the host chose so), a pause does not."""
+    from community import seasons
+    from community.models import CheckinStatus, Season
+
+    done, partly, not_done = CheckinStatus.DONE, CheckinStatus.PARTLY, CheckinStatus.NOT_DONE
+    anne, bart, cleo, dana = (f"{n}@example.org" for n in ("anne", "bart", "cleo", "dana"))
+    cid = circle(sessions, people=[(a, a[:4].title()) for a in (anne, bart, cleo, dana)])
+    weeks = {
+        "2026-W10": ({anne: done, bart: done}, ()),
+        "2026-W11": ({anne: done, bart: not_done, cleo: done}, ()),
+        "2026-W12": ({bart: done, cleo: done}, (anne,)),  # Anne is away on a pause
+        "2026-W13": ({anne: done, bart: partly, cleo: not_done, dana: None}, ()),
+    }
+    for i, (week, (answers, paused)) in enumerate(weeks.items()):
+        week_of_answers(sessions, cid, week, START + timedelta(weeks=i), answers, paused)
+    with transaction(sessions) as s:
+        c = s.get(Community, cid)
+        season = Season(
+            community_id=cid,
+            name="Spring",
+            starts_on=START.date(),
+            ends_on=START.date() + timedelta(days=27),
+            alumni_can_post=False,
+            created_at=START,
+        )
+        s.add(season)
+        s.flush()
+        best = {row.name: row.best_streak for row in seasons.summary(s, c, season).rows}
+    # Bart's four answers are not four in a row: "not yet" and "partly" end a run.
+    assert best == {"Anne": 3, "Bart": 1, "Cleo": 2, "Dana": 0}
+
+
 # -- 7. `kith round status`, `kith round skip`, `kith mail parse` ---------------------
 
 
