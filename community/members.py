@@ -39,6 +39,7 @@ ADMITTED_OR_QUEUED = (
     MemberStatus.ACTIVE,
     MemberStatus.WAITLISTED,
     MemberStatus.AWAITING_APPROVAL,
+    MemberStatus.APPROVED,
 )
 
 
@@ -235,7 +236,11 @@ def decide_approval(uow: UnitOfWork, member: Member, *, approve: bool) -> Member
     """The host approved or declined a request. Deciding twice changes nothing."""
     if member.status != MemberStatus.AWAITING_APPROVAL:
         return member
-    if approve:
+    if approve and seasons.seats_at_start(uow.session, member.community, uow.now):
+        # An application for a season that has not started: the seat comes with it.
+        member.status = MemberStatus.APPROVED
+        seasons.member_joined(uow, member)
+    elif approve:
         _admit(uow, member)
     else:
         member.status = MemberStatus.DECLINED
@@ -282,6 +287,21 @@ def add_member(
     session.flush()
     _admit(uow, member)
     return member
+
+
+def seat_applicants(uow: UnitOfWork, community: Community) -> list[Member]:
+    """The season started: approved applicants take their seats in the order they
+    applied; when more were approved than there are seats, the rest join the waitlist."""
+    approved = list(
+        uow.session.scalars(
+            select(Member)
+            .where(Member.community_id == community.id, Member.status == MemberStatus.APPROVED)
+            .order_by(Member.confirmed_at, Member.id)
+        )
+    )
+    for member in approved:
+        _admit(uow, member)
+    return approved
 
 
 def _admit(uow: UnitOfWork, member: Member) -> None:

@@ -62,6 +62,7 @@ class MemberStatus(enum.StrEnum):
 
     PENDING = "pending"  # asked to join, has not clicked the confirmation link
     AWAITING_APPROVAL = "awaiting_approval"  # confirmed; the host has to approve
+    APPROVED = "approved"  # a season's applicant the host approved: seated at its start
     ACTIVE = "active"  # a member, holding a seat (whether or not mail reaches them)
     WAITLISTED = "waitlisted"  # confirmed, community full; first come, first served
     UNSUBSCRIBED = "unsubscribed"  # left by their own choice

@@ -93,8 +93,11 @@ def create(
     alumni_can_post: bool = False,
 ) -> Season:
     """A new season; members (and alumni, with a re-enrol link) hear when it starts.
+    Seats an ended season left free go first to those on the waitlist, in turn.
 
     Raises InvalidSeason for dates that do not make a season."""
+    from .members import promote_waitlist
+
     name = " ".join(name.split())[:MAX_NAME]
     if not name:
         raise InvalidSeason("give the season a name")
@@ -134,6 +137,7 @@ def create(
         .order_by(Member.id)
     ):
         _announce(uow, season, member)
+    promote_waitlist(uow, community)  # each hears of the season as they take a seat
     return season
 
 
@@ -150,7 +154,8 @@ def _announce(uow: UnitOfWork, season: Season, member: Member) -> None:
 
 
 def member_joined(uow: UnitOfWork, member: Member) -> None:
-    """Someone who takes a seat before the season starts hears when it does."""
+    """Someone who takes a seat before the season starts (or is approved for one) hears
+    when it does."""
     season = current(uow.session, member.community, uow.now)
     if season is None or phase(season, today(member.community, uow.now)) != Phase.UPCOMING:
         return
@@ -167,6 +172,19 @@ def member_joined(uow: UnitOfWork, member: Member) -> None:
         _announce(uow, season, member)
 
 
+def seats_at_start(session: Session, community: Community, now: datetime) -> Season | None:
+    """The upcoming season whose applicants are seated when it starts, if there is one:
+    a season with an application period, not started yet."""
+    season = current(session, community, now)
+    if (
+        season is None
+        or season.applications_from is None
+        or phase(season, today(community, now)) != Phase.UPCOMING
+    ):
+        return None
+    return season
+
+
 def applications_open(session: Session, community: Community, now: datetime) -> bool:
     season = current(session, community, now)
     if season is None or season.applications_from is None or season.applications_until is None:
@@ -176,7 +194,10 @@ def applications_open(session: Session, community: Community, now: datetime) -> 
 
 def loop_runs(uow: UnitOfWork, community: Community) -> bool:
     """Whether the weekly loop may run now: always without seasons, else only while
-    one runs. A season past its end is closed here (the first loop step after it)."""
+    one runs. A season past its end is closed here (the first loop step after it), and
+    a running season seats its approved applicants before its first prompt."""
+    from .members import seat_applicants
+
     seasons = all_seasons(uow.session, community)
     if not seasons:
         return True
@@ -184,7 +205,10 @@ def loop_runs(uow: UnitOfWork, community: Community) -> bool:
     for s in seasons:
         if phase(s, on) == Phase.OVER:
             close(uow, community, s)
-    return any(phase(s, on) == Phase.RUNNING for s in seasons)
+    runs = any(phase(s, on) == Phase.RUNNING for s in seasons)
+    if runs:
+        seat_applicants(uow, community)
+    return runs
 
 
 def running(session: Session, community: Community, now: datetime) -> Season | None:

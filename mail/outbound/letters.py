@@ -388,6 +388,7 @@ def _season_upcoming(c: MailContext) -> Letter:
             "dates": _season_dates(season),
             "starts": f"{schedule.WEEKDAYS[start.weekday()]} {start.day} {start:%B}",
             "alumna": alumna,
+            "applicant": c.member.status == MemberStatus.APPROVED,
             "reenrol_url": (
                 links.reenrol_url(c.base, c.link(LinkPurpose.REENROL, s=str(season.id)))
                 if alumna

@@ -117,14 +117,18 @@ def test_a_season_from_applications_to_alumni_and_back(
     run_jobs(settings)
     assert status_of(db, "cleo@example.net") == MemberStatus.AWAITING_APPROVAL
     ask = [r.message for r in relay.received if "asks to join" in r.message["Subject"]][-1]
-    web.follow(link_to(ask, "/host/decide/"))  # the first: Approve
+    decided = web.follow(link_to(ask, "/host/decide/"))  # the first: Approve
+    assert 'data-status="approved"' in decided.get_data(as_text=True)
     run_jobs(settings)
-    assert status_of(db, "cleo@example.net") == MemberStatus.ACTIVE
-    assert [
-        r
+    # Approved for the season: her seat comes when it starts, not before.
+    assert status_of(db, "cleo@example.net") == MemberStatus.APPROVED
+    [told] = [
+        r.message
         for r in relay.received
         if r.rcpt_tos == ["cleo@example.net"] and "starts on" in r.message["Subject"]
     ]
+    assert "your application to" in told.get_body(("plain",)).get_content()
+    assert "cleo@example.net" not in taking_part(sessions)
 
     # The week before the start: no prompts. Then two weeks of the loop.
     answered: set[tuple[str, str]] = set()
@@ -165,7 +169,8 @@ def test_a_season_from_applications_to_alumni_and_back(
 
     advance(clock, settings, START + timedelta(days=7, hours=9), on_tick=anne_answers)
     in_season = taking_part(sessions)
-    assert "cleo@example.net" in in_season
+    assert "cleo@example.net" in in_season  # seated at the start, before the first prompt
+    assert status_of(db, "cleo@example.net") == MemberStatus.ACTIVE
     advance(clock, settings, START + timedelta(days=21, hours=9), on_tick=anne_answers)
     rounds = {r.week: r.status for r in db.scalars(select(Round).order_by(Round.week))}
     db.commit()
