@@ -31,6 +31,11 @@ class InvalidHotSeat(CommunityError):
     pass
 
 
+def form_key(seat_id: int, member_id: int) -> str:
+    """The ledger subject of a seat's focus form: one form per seat and member."""
+    return f"hotseat:{seat_id}:{member_id}"
+
+
 def enabled(session: Session, community: Community) -> bool:
     found = session.get(RitualSettings, community.id)
     return bool(found and found.hot_seat)
@@ -116,7 +121,7 @@ def ask(uow: UnitOfWork, community: Community, rnd: Round) -> HotSeat | None:
     outbox.queue_mail(
         uow,
         purpose=Purpose.HOT_SEAT_FOCUS,
-        subject=f"hotseat:{seat.id}:{member.id}",
+        subject=form_key(seat.id, member.id),
         recipient=member.address,
         community_id=community.id,
         member_id=member.id,

@@ -93,7 +93,9 @@ def _context(
         with uow.session.begin_nested():
             return reply_context(uow.session, rt.settings, rt.signer, parsed, row.rcpt_tos, uow.now)
     except Exception as exc:
-        log.warning("inbound #%s: reading without context (%s)", row.id, type(exc).__name__)
+        log.warning(
+            "inbound #%s: reading without context (%s)", row.id, type(exc).__name__, exc_info=True
+        )
         return ReplyContext(), None
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from community import signatures
+from community import hot_seats, signatures
 from community.addresses import (
     RecipientKind,
     ReplyToken,
@@ -161,6 +161,9 @@ def _rows_for_token(session: Session, token: ReplyToken) -> list[OutboundMessage
         purposes: tuple[str, ...] = (Purpose.POST,)
     elif token.kind == TokenKind.PREVIEW:
         subjects, purposes = [f"digest:{token.target_id}:preview"], (Purpose.DIGEST_PREVIEW,)
+    elif token.kind == TokenKind.HOT_SEAT:  # the focus form (and its reminder, if re-sent)
+        subjects = [hot_seats.form_key(token.target_id, token.member_id)]
+        purposes = (Purpose.HOT_SEAT_FOCUS,)
     elif token.kind == TokenKind.BUDDIES:  # the introduction, and notes relayed since
         return list(
             session.scalars(
@@ -177,8 +180,10 @@ def _rows_for_token(session: Session, token: ReplyToken) -> list[OutboundMessage
                 .limit(MAX_SENT)
             )
         )
-    else:
+    elif token.kind in _ROUND_PURPOSES:
         subjects, purposes = [f"round:{token.target_id}"], _ROUND_PURPOSES[token.kind]
+    else:  # an address that takes no reply text (unsubscribe): nothing was quoted
+        return []
     return list(
         session.scalars(
             select(OutboundMessage)

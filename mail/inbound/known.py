@@ -43,6 +43,9 @@ MAX_TRIM_TEXT = 2000
 _MARKERS = re.compile(r"^[ \t]*(?:[>|][ \t]?)+")
 _INDENT = re.compile(r"^(?: {2,}|\t)")
 _MIXED = re.compile(r"\d\D|\D\d")
+# A signed link's token: payload, timestamp and signature, each base64url, joined by dots.
+# Its timestamp part is short and changes every second, so the whole token goes.
+_SIGNED = re.compile(r"[\w-]{6,}\.[\w-]{4,}\.[\w-]{8,}")
 
 NEW = 0  # the sender's own words
 KNOWN = 1  # words of ours
@@ -58,9 +61,10 @@ class _Index:
 
 
 def _words(text: str) -> list[str]:
-    """Words, without the random parts of signed links (they change every time a mail is
-    composed: "/unsubscribe/eyJtIjoyLCJ2IjowfQ.aw-VIw...")."""
-    return [w for w in words(text) if len(w) < 16 and not (len(w) >= 8 and _MIXED.search(w))]
+    """Words, without signed links' tokens and other random parts (they change every time
+    a mail is composed: "/unsubscribe/eyJtIjoyLCJ2IjowfQ.aw-VIw.h1x6oRI4Xr...")."""
+    found = words(_SIGNED.sub(" ", text))
+    return [w for w in found if len(w) < 16 and not (len(w) >= 8 and _MIXED.search(w))]
 
 
 def _index(texts: Sequence[str]) -> _Index:

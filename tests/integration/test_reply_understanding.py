@@ -269,3 +269,71 @@ def test_a_reply_without_threading_headers_is_read_with_what_its_address_names(
     assert [s.purpose for s in context.sent] and {s.purpose for s in context.sent} == {
         "commitment_prompt"
     }
+
+
+def test_answers_to_the_hot_seat_form_and_to_buddies_yield_exactly_the_new_text(
+    frozen, settings, sessions, relay, db, smtp
+):
+    """The rituals' own mail is quoted like any other: the focus that opens the digest
+    and the note a buddy gets are what the member wrote, in every client style."""
+    from community import buddies, hot_seats
+    from community.db import transaction
+    from community.models import BuddyGroup, Community, HotSeat
+
+    from ..helpers import uow
+
+    cid = make_circle(sessions, "circle", "UTC", PEOPLE)
+    with transaction(sessions) as s:
+        c = s.get(Community, cid)
+        buddies.configure(uow(s, frozen.moment), c, 1)
+        hot_seats.configure(uow(s, frozen.moment), c, True)
+    run_jobs(settings)
+    frozen.moment = START + timedelta(hours=8)  # Monday: prompts and buddy introductions
+    enqueue_due_work()
+    run_jobs(settings)
+    for day in (4, 5):  # Friday's check-in, then Saturday's reminder and focus form
+        frozen.moment = START + timedelta(days=day, hours=16)
+        enqueue_due_work()
+        run_jobs(settings)
+    [(seated, form)] = copies_to(relay, "hot seat this week").items()
+    intros = copies_to(relay, "accountability buddy")
+    assert sorted(intros) == sorted(address for address, _ in PEOPLE)
+    wrong: list[str] = []
+
+    def latest(model, column):
+        db.expire_all()
+        found = db.scalars(select(model).order_by(model.id.desc())).first()
+        db.commit()
+        return getattr(found, column)
+
+    for style in range(len(STYLES)):
+        client, expected = reply(smtp, form, seated, style, f"hot seat form, take {style}")
+        run_jobs(settings)
+        focus = latest(HotSeat, "focus")
+        if focus != clean_text(expected):
+            wrong.append(f"hot seat focus via {client}: {focus!r}")
+    # A client in a language no rule knows (Welsh) that copies the form below its
+    # attribution without quote marks: only the text Kith sent tells where the answer ends.
+    quote = form.get_body(("plain",)).get_content().replace("\r\n", "\n").strip()
+    welsh = (
+        "Help me choose between two pricing pages.\n\n"
+        "Ar Sad, 7 Maw 2026 am 16:00, Circle <circle@kith.example> ysgrifennodd:\n\n"
+        f"{quote}\n"
+    )
+    answer_to = form["Reply-To"].addresses[0].addr_spec
+    smtp.send(mail(seated, answer_to, "Re: hot seat", welsh), [answer_to], mail_from=seated)
+    run_jobs(settings)
+    focus = latest(HotSeat, "focus")
+    if focus != "Help me choose between two pricing pages.":
+        wrong.append(f"hot seat focus quoted in Welsh: {focus!r}")
+    for style in range(len(STYLES)):
+        member = PEOPLE[style % len(PEOPLE)][0]
+        before = len(relay.received)
+        client, expected = reply(smtp, intros[member], member, style, f"buddy note {style}")
+        run_jobs(settings)
+        notes = [r for r in relay.received[before:] if r.rcpt_tos != [member]]
+        texts = {r.message.get_body(("plain",)).get_content() for r in notes}
+        if not notes or not all(clean_text(expected) in t.replace("\r\n", "\n") for t in texts):
+            wrong.append(f"buddy note via {client}: {sorted(texts)!r}")
+    assert db.scalar(select(BuddyGroup.id)) is not None
+    assert wrong == [], "\n".join(wrong)

@@ -127,3 +127,32 @@ def test_html_drift_of_our_copy_is_cut_through_the_whole_pipeline():
     reply = understand_reply(email, None, ReplyContext(sent=(PROMPT,)))
     assert reply.text == NEW
     assert reply.cuts[0].rule == "known:commitment_prompt"
+
+
+def test_our_signed_links_match_though_signed_again_a_second_later():
+    # Kith composes its mail again to know it: every signed link then carries another
+    # timestamp and signature than the copy the member quotes.
+    footer = (
+        "Manage your preferences:\nhttp://kith.test/preferences/{}\n\nUnsubscribe:\n"
+        "http://kith.test/unsubscribe/{}\n\nSent by Kith for Morning Circle:\n"
+        "http://kith.test/c/circle"
+    )
+    sent = SentText(
+        "commitment_prompt",
+        PROMPT.text
+        + "\n\n-- \n"
+        + footer.format(
+            "eyJtIjoyLCJ2IjowfQ.axE0AA.Zv1FKEjU0VrpRl851FL2VNqupr8",
+            "eyJtIjoyLCJ2IjowfQ.axE0AA.h1x6oRI4Xr1OXlHuajbYzyysWp0",
+        ),
+    )
+    quoted_copy = (
+        PROMPT.text
+        + "\n\n-- \n"
+        + footer.format(
+            "eyJtIjoyLCJ2IjowfQ.axE0dA.RekIsRTgrTwkYYmNLpUZ0ae-_Lo",
+            "eyJtIjoyLCJ2IjowfQ.axE0dA.-E5THX8cP36lukdeheS1Hz9Xb9Y",
+        )
+    )
+    email = f"{NEW}\n\nMorning Circle kirjoitti:\n\n{quoted_copy}\n"
+    assert cut(email, sent) == NEW
