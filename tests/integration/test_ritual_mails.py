@@ -1,6 +1,7 @@
 """The rituals' mails as a reader sees them: each rendered in headless Chromium at a
 phone's width, in light and dark mode (screenshots kept in test-artifacts/), with no
-sideways scrolling and nothing a member wrote turned into markup."""
+sideways scrolling, every text readable, no light box left in the dark scheme, and
+nothing a member wrote turned into markup."""
 
 from email import policy
 from email.parser import BytesParser
@@ -13,6 +14,7 @@ from community.settings import load_settings
 from community.tokens import Signer
 
 from ..mailkinds import make_every_kind
+from ..unit.test_email_schemes import TEXT_COLOURS, light_surfaces, unreadable
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RITUALS = (
@@ -59,5 +61,8 @@ def test_ritual_mails_read_well_on_a_phone_in_light_and_dark_mode(made, browser)
                 assert width <= 376, f"{purpose} overflows in {scheme} mode: {width}px"
                 shown = page.evaluate("document.body.innerText")
                 assert msg["Subject"] and len(shown) > 100, purpose
+                texts = page.evaluate(TEXT_COLOURS)
+                bad = unreadable(texts) + (light_surfaces(texts) if scheme == "dark" else [])
+                assert bad == [], f"{purpose} in {scheme} mode:\n" + "\n".join(bad)
             finally:
                 page.close()
