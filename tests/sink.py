@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import cached_property
 
 from aiosmtpd.controller import Controller
 
@@ -30,7 +31,14 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
+        """A fresh parse each time: a test may change what it gets."""
         return BytesParser(policy=policy.default).parsebytes(self.data)  # type: ignore[return-value]
+
+    @cached_property
+    def subject(self) -> str:
+        """The decoded Subject, from the header block alone (for filtering many)."""
+        headers = BytesParser(policy=policy.default).parsebytes(self.data, headersonly=True)
+        return str(headers["Subject"] or "")
 
 
 @dataclass

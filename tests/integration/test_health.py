@@ -30,7 +30,7 @@ def previews(relay):
     return [
         r.message
         for r in relay.received
-        if r.rcpt_tos == ["host@pulse.example"] and "[Preview]" in (r.message["Subject"] or "")
+        if r.rcpt_tos == ["host@pulse.example"] and "[Preview]" in r.subject
     ]
 
 
@@ -105,7 +105,7 @@ def test_health_section_follows_what_members_do(
             copy = [
                 r.message
                 for r in relay.received
-                if r.rcpt_tos == ["anne@example.com"] and r.message["Subject"] == "Morning pages"
+                if r.rcpt_tos == ["anne@example.com"] and r.subject == "Morning pages"
             ]
             if copy:
                 state["anne_replied"] = True
@@ -159,7 +159,7 @@ def test_health_section_follows_what_members_do(
 
     # Members never see any of it.
     for r in relay.received:
-        if r.rcpt_tos != ["host@pulse.example"] and "weekly" in (r.message["Subject"] or ""):
+        if r.rcpt_tos != ["host@pulse.example"] and "weekly" in r.subject:
             assert "HOW THE CIRCLE IS DOING" not in r.message.get_body(("plain",)).get_content()
 
     # The same figures per member and week, from the command line.

@@ -20,7 +20,7 @@ PEOPLE = [("anne@example.com", "Anne"), ("bart@example.org", "Bart"), ("cleo@exa
 
 
 def focus_forms(relay):
-    return [r for r in relay.received if "hot seat this week" in (r.message["Subject"] or "")]
+    return [r for r in relay.received if "hot seat this week" in r.subject]
 
 
 def test_hot_seat_rotates_asks_for_focus_and_opens_the_digest(
@@ -64,7 +64,7 @@ def test_hot_seat_rotates_asks_for_focus_and_opens_the_digest(
     digest = next(
         r.message
         for r in reversed(relay.received)
-        if r.rcpt_tos == [readers[0]] and "weekly" in r.message["Subject"]
+        if r.rcpt_tos == [readers[0]] and "weekly" in r.subject
     )
     text = digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
     name = first.split("@")[0].title() if first != "host@seat.example" else "Hana"

@@ -31,11 +31,7 @@ PEOPLE = [
 
 
 def to(relay, address, words):
-    return [
-        r.message
-        for r in relay.received
-        if r.rcpt_tos == [address] and words in (r.message["Subject"] or "")
-    ]
+    return [r.message for r in relay.received if r.rcpt_tos == [address] and words in r.subject]
 
 
 def groups_of(sessions, week):
@@ -73,7 +69,7 @@ def test_buddies_are_paired_introduced_relayed_and_reported(
     assert Counter(len(g) for g in groups) == (
         {2: len(people) // 2 - 1, 3: 1} if len(people) % 2 else {2: len(people) // 2}
     )
-    intros = [r for r in relay.received if "accountability buddy" in r.message["Subject"]]
+    intros = [r for r in relay.received if "accountability buddy" in r.subject]
     assert sorted(r.rcpt_tos[0] for r in intros) == sorted(people)
     anne_group = next(g for g in groups if "anne@example.com" in g)
     [intro] = to(relay, "anne@example.com", "accountability buddy")
@@ -108,9 +104,7 @@ def test_buddies_are_paired_introduced_relayed_and_reported(
     )
     run_jobs(settings)
     seen = [r for r in relay.received if "Sneaking in" in r.data.decode("utf-8", "replace")]
-    assert [(r.rcpt_tos, r.message["Subject"][:13]) for r in seen] == [
-        (["host@duo.example"], "Held for you:")
-    ]
+    assert [(r.rcpt_tos, r.subject[:13]) for r in seen] == [(["host@duo.example"], "Held for you:")]
     assert db.scalar(select(HeldMessage).where(HeldMessage.reason.like("%belongs to%")))
     db.commit()
 
@@ -141,7 +135,7 @@ def test_buddies_are_paired_introduced_relayed_and_reported(
     first = {frozenset(p) for g in groups for p in combinations(g, 2)}
     repeated = [p for g in again for p in combinations(g, 2) if frozenset(p) in first]
     assert repeated == [] if len(people) % 2 == 0 else len(repeated) <= 1
-    intros = [r for r in relay.received if "accountability buddy" in r.message["Subject"]]
+    intros = [r for r in relay.received if "accountability buddy" in r.subject]
     assert len(intros) == len(people)  # this week's introductions
     out = kith_at(clock, settings, relay, "pairs", "duo").stdout
     assert out.count("since 2026-W11") == len(again)

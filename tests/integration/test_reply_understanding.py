@@ -73,7 +73,7 @@ def copies_to(relay, words: str) -> dict[str, object]:
     """The last message whose subject holds `words`, for each recipient."""
     found = {}
     for received in relay.received:
-        if words in (received.message["Subject"] or ""):
+        if words in received.subject:
             found[received.rcpt_tos[0]] = received.message
     return found
 
@@ -234,7 +234,7 @@ def test_digest_excerpts_carry_no_sign_off_or_signature(
     [digest] = [
         r.message
         for r in relay.received
-        if r.rcpt_tos == ["anne@example.com"] and " weekly: " in (r.message["Subject"] or "")
+        if r.rcpt_tos == ["anne@example.com"] and " weekly: " in r.subject
     ]
     for part in ("plain", "html"):
         text = digest.get_body((part,)).get_content()

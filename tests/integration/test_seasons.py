@@ -103,9 +103,7 @@ def test_a_season_from_applications_to_alumni_and_back(
         in kith("season", "list", "cohort").stdout
     )
     run_jobs(settings)
-    starts = [
-        r for r in relay.received if "Spring starts on Monday 9 March" in r.message["Subject"]
-    ]
+    starts = [r for r in relay.received if "Spring starts on Monday 9 March" in r.subject]
     assert sorted(r.rcpt_tos[0] for r in starts) == ["anne@example.com", "bart@example.org"]
 
     # Cleo applies while applications are open: the open community asks the host first.
@@ -116,7 +114,7 @@ def test_a_season_from_applications_to_alumni_and_back(
     web.follow(link_to(confirm, "/confirm/"))
     run_jobs(settings)
     assert status_of(db, "cleo@example.net") == MemberStatus.AWAITING_APPROVAL
-    ask = [r.message for r in relay.received if "asks to join" in r.message["Subject"]][-1]
+    ask = [r.message for r in relay.received if "asks to join" in r.subject][-1]
     decided = web.follow(link_to(ask, "/host/decide/"))  # the first: Approve
     assert 'data-status="approved"' in decided.get_data(as_text=True)
     run_jobs(settings)
@@ -125,7 +123,7 @@ def test_a_season_from_applications_to_alumni_and_back(
     [told] = [
         r.message
         for r in relay.received
-        if r.rcpt_tos == ["cleo@example.net"] and "starts on" in r.message["Subject"]
+        if r.rcpt_tos == ["cleo@example.net"] and "starts on" in r.subject
     ]
     assert "your application to" in told.get_body(("plain",)).get_content()
     assert "cleo@example.net" not in taking_part(sessions)
@@ -156,8 +154,7 @@ def test_a_season_from_applications_to_alumni_and_back(
             copy = [
                 r.message
                 for r in relay.received
-                if r.rcpt_tos == ["cleo@example.net"]
-                and r.message["Subject"] == "Accountability tips"
+                if r.rcpt_tos == ["cleo@example.net"] and r.subject == "Accountability tips"
             ][-1]
             reply_to = copy["Reply-To"].addresses[0].addr_spec
             server.send(
@@ -184,7 +181,7 @@ def test_a_season_from_applications_to_alumni_and_back(
     assert counts["commitment_prompt"] == 2 * len(in_season)
 
     # Monday after the end: the closing digest, and everyone but the host is an alumna.
-    closing = [r for r in relay.received if "Spring is complete" in r.message["Subject"]]
+    closing = [r for r in relay.received if "Spring is complete" in r.subject]
     # Everyone holding a seat gets it, the host too (whether or not they take part).
     assert sorted(r.rcpt_tos[0] for r in closing) == sorted({*in_season, "host@cohort.example"})
     text = next(r for r in closing if r.rcpt_tos == ["bart@example.org"]).message
@@ -201,7 +198,7 @@ def test_a_season_from_applications_to_alumni_and_back(
     relay.handler.received.clear()
     server.send(mail("anne@example.com", LIST, "Still here", "Hello?"), [LIST])
     run_jobs(settings)
-    assert [r.message["Subject"][:13] for r in relay.received] == ["Held for you:"]
+    assert [r.subject[:13] for r in relay.received] == ["Held for you:"]
 
     # The next season: alumni get a re-enrol link; only one seat is free this time.
     with transaction(sessions) as s:  # one seat free: the first to come back takes it
@@ -222,11 +219,7 @@ def test_a_season_from_applications_to_alumni_and_back(
     )
     assert again.returncode == 0, again.stderr
     run_jobs(settings)
-    invites = {
-        r.rcpt_tos[0]: r.message
-        for r in relay.received
-        if "Summer starts on" in r.message["Subject"]
-    }
+    invites = {r.rcpt_tos[0]: r.message for r in relay.received if "Summer starts on" in r.subject}
     assert sorted(invites) == ["anne@example.com", "bart@example.org", "cleo@example.net"]
     anne_link = link_to(invites["anne@example.com"], "/season/enrol/")
     assert 'data-status="alumni"' in web.follow(anne_link, button=False).get_data(as_text=True)
@@ -241,7 +234,7 @@ def test_a_season_from_applications_to_alumni_and_back(
     relay.handler.received.clear()
     advance(clock, settings, START + timedelta(days=28, hours=9))
     prompted = sorted(
-        r.rcpt_tos[0] for r in relay.received if "commitment for this week" in r.message["Subject"]
+        r.rcpt_tos[0] for r in relay.received if "commitment for this week" in r.subject
     )
     assert prompted == taking_part(sessions)
     assert "anne@example.com" in prompted and "bart@example.org" not in prompted

@@ -163,7 +163,7 @@ def test_invitations_follow_the_session_through_join_change_and_leave(
     invitation = next(
         r.message
         for r in relay.received
-        if r.rcpt_tos == ["bart@example.org"] and "Invitation" in r.message["Subject"]
+        if r.rcpt_tos == ["bart@example.org"] and "Invitation" in r.subject
     )
     leave = invitation["List-Unsubscribe"].split(",")[0].strip().strip("<>")
     path = "/" + leave.split("://", 1)[1].split("/", 1)[1]
@@ -182,7 +182,7 @@ def test_invitations_follow_the_session_through_join_change_and_leave(
     digest = [
         r.message
         for r in relay.received
-        if r.rcpt_tos == ["anne@example.com"] and "weekly" in r.message["Subject"]
+        if r.rcpt_tos == ["anne@example.com"] and "weekly" in r.subject
     ][-1]
     assert f"* Live session: Tuesday 10 March, 19:00 · {URL}" in (
         digest.get_body(("plain",)).get_content()

@@ -107,7 +107,7 @@ def advance(clock, settings, until, schedulers=1, on_tick=None):
 
 
 def received(sink, purpose_word):
-    return [r for r in sink.received if purpose_word in (r.message["Subject"] or "")]
+    return [r for r in sink.received if purpose_word in r.subject]
 
 
 def by_purpose(db, community_id):
@@ -195,7 +195,7 @@ def test_four_weeks_of_loop_and_digests_across_dst(
     last_digest = [
         r
         for r in relay.received
-        if r.rcpt_tos == ["anne@example.com"] and "weekly" in (r.message["Subject"] or "").lower()
+        if r.rcpt_tos == ["anne@example.com"] and "weekly" in r.subject.lower()
     ][-1].message
     text = last_digest.get_body(("plain",)).get_content()
     assert "Run three times this week (anne)" in text
@@ -217,7 +217,7 @@ def test_two_schedulers_and_retried_jobs_send_nothing_twice(clock, settings, ses
 
     assert run_unit(cid, "prompt", "2026-W10") == 5  # re-queues nothing new ...
     run_jobs(settings)
-    recipients = Counter((r.rcpt_tos[0], r.message["Subject"]) for r in relay.received)
+    recipients = Counter((r.rcpt_tos[0], r.subject) for r in relay.received)
     assert max(recipients.values()) == 1  # ... and nobody got anything twice
     assert by_purpose(db, cid)["commitment_prompt"] == 5  # the members, not the host
     assert by_purpose(db, cid)["digest"] == 6  # the host reads the digest too
@@ -241,7 +241,7 @@ def test_host_preview_note_and_skip(clock, settings, sessions, relay, db, server
     relay.handler.received.clear()
     # Sunday 05:00: the preview (12 hours before the 17:00 digest) reaches the host.
     advance(clock, settings, START + timedelta(days=6, hours=5))
-    [preview] = [r.message for r in relay.received if "[Preview]" in (r.message["Subject"] or "")]
+    [preview] = [r.message for r in relay.received if "[Preview]" in r.subject]
     reply_to = preview["Reply-To"].addresses[0].addr_spec
     server.send(
         mail(
@@ -258,13 +258,13 @@ def test_host_preview_note_and_skip(clock, settings, sessions, relay, db, server
     digest = [
         r.message
         for r in relay.received
-        if r.rcpt_tos == ["anne@example.com"] and "weekly" in (r.message["Subject"] or "").lower()
+        if r.rcpt_tos == ["anne@example.com"] and "weekly" in r.subject.lower()
     ][-1]
     assert "Welcome to our two new members!" in digest.get_body(("plain",)).get_content()
 
     # Next week the host answers "skip": no digest that week.
     advance(clock, settings, START + timedelta(days=13, hours=5))
-    previews = [r.message for r in relay.received if "[Preview]" in (r.message["Subject"] or "")]
+    previews = [r.message for r in relay.received if "[Preview]" in r.subject]
     reply_to = previews[-1]["Reply-To"].addresses[0].addr_spec
     server.send(
         mail("host@hosted.example", reply_to, "Re: preview", "skip"),
@@ -388,7 +388,7 @@ def test_round_and_digest_commands(clock, settings, sessions, relay, tmp_path):
     sent = kith("digest", "send", "cli", "--now")
     assert sent.returncode == 0 and sent.stdout.strip().endswith("sent"), sent.stderr
     assert kith("digest", "send", "cli", "--now").stdout.strip().endswith("sent")
-    assert len([r for r in relay.received if "weekly" in r.message["Subject"].lower()]) == 2
+    assert len([r for r in relay.received if "weekly" in r.subject.lower()]) == 2
     configured = kith(
         "configure", "cli", "--prompt", "tue 09:00", "--commitment-question", "What will you ship?"
     )
