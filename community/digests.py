@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import buddies, health, hot_seats, live_sessions, schedule
+from . import buddies, health, hot_seats, live_sessions, schedule, seasons
 from .models import (
     Commitment,
     Community,
@@ -340,10 +340,13 @@ def build_digest(
     upcoming = schedule.next_occurrences(community, goes_out)
     next_week: list[tuple[str, str]] = []
     if not community.loop_paused:
-        next_week += [
-            ("Commitment prompt", schedule.describe(community, upcoming[schedule.Unit.PROMPT])),
-            ("Check-in", schedule.describe(community, upcoming[schedule.Unit.CHECKIN])),
-        ]
+        for label, unit in (
+            ("Commitment prompt", schedule.Unit.PROMPT),
+            ("Check-in", schedule.Unit.CHECKIN),
+        ):
+            at = seasons.next_in_season(session, community, unit, goes_out)
+            if at is not None:
+                next_week.append((label, schedule.describe(community, at)))
     next_week.append(("Next digest", schedule.describe(community, upcoming[schedule.Unit.DIGEST])))
     live = live_sessions.coming_up(session, community, end)
     if live is not None:
@@ -370,6 +373,21 @@ def build_digest(
         goes_out=schedule.describe(community, goes_out),
         went_out=run.status == DigestStatus.SENT,
     )
+
+
+def skip_reason(
+    session: Session, community: Community, content: DigestContent, now: datetime
+) -> str | None:
+    """Why this week's digest stays unsent, if it does: a quiet week when the host
+    wants no quiet digests, or a quiet week with no season running and no word from
+    the host (nothing to tell alumni and those waiting for the next season)."""
+    if not content.quiet:
+        return None
+    if not community.digest_when_quiet:
+        return "quiet week"
+    if not content.host_note and seasons.off_season(session, community, now):
+        return "quiet week between seasons"
+    return None
 
 
 def date_range(first: date, last: date) -> str:

@@ -188,6 +188,20 @@ def _sender(ctx: Context, community: Community) -> Member | None:
     return next((m for m in candidates if sender_matches(m.address, ctx.mail.from_address)), None)
 
 
+def _not_a_member(ctx: Context, community: Community) -> str:
+    """Why a sender without a seat is held: a stranger, or an alumna or alumnus of an
+    ended season whose host closed posting (the host may still let it through)."""
+    sender = ctx.mail.from_address or "(no address)"
+    alumni = ctx.session.scalars(
+        select(Member).where(
+            Member.community_id == community.id, Member.status == MemberStatus.ALUMNI
+        )
+    )
+    if any(sender_matches(m.address, ctx.mail.from_address) for m in alumni):
+        return f"the sender, {sender}, is an alumna or alumnus: posting is closed between seasons"
+    return f"the sender, {sender}, is not a member"
+
+
 def _file_post(ctx: Context, community: Community, recipient: Recipient) -> Filed:
     earlier = _filed_before(ctx, community)
     if earlier is not None:
@@ -221,7 +235,7 @@ def _file_post(ctx: Context, community: Community, recipient: Recipient) -> File
                 hold_reason = _not_owner(ctx, token)
     sender = _sender(ctx, community)
     if sender is None and not hold_reason:
-        hold_reason = f"the sender, {ctx.mail.from_address or '(no address)'}, is not a member"
+        hold_reason = _not_a_member(ctx, community)
     if hold_reason:
         return hold(ctx, community, recipient, thread, hold_reason)
 

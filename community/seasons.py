@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from . import live_sessions, outbox
+from . import live_sessions, outbox, schedule
 from .errors import CommunityError
 from .models import (
     CheckinStatus,
@@ -35,7 +35,7 @@ from .models import (
 )
 from .outbox import Purpose
 from .rounds import best_streak, loop_rounds, streak_marks
-from .schedule import week_of
+from .schedule import Unit, shift_week, week_of
 from .uow import UnitOfWork
 
 MAX_NAME = 120
@@ -209,6 +209,32 @@ def loop_runs(uow: UnitOfWork, community: Community) -> bool:
     if runs:
         seat_applicants(uow, community)
     return runs
+
+
+def off_season(session: Session, community: Community, now: datetime) -> bool:
+    """A community with seasons, none of them running today: before the first, between
+    two, or after the last."""
+    found = all_seasons(session, community)
+    on = today(community, now)
+    return bool(found) and not any(phase(s, on) in (Phase.RUNNING, Phase.OVER) for s in found)
+
+
+def next_in_season(
+    session: Session, community: Community, unit: Unit, after: datetime
+) -> datetime | None:
+    """When `unit` of the weekly loop next happens after `after`: its next occurrence
+    without seasons; with seasons, the first one on a day a season runs (None when no
+    season is ahead, so the digest never promises a prompt that will not come)."""
+    at = schedule.next_occurrences(community, after).get(unit)
+    found = [s for s in all_seasons(session, community) if s.ended_at is None]
+    if at is None or not all_seasons(session, community):
+        return at
+    last = max((s.ends_on for s in found), default=None)
+    while last is not None and today(community, at) <= last:
+        if any(s.starts_on <= today(community, at) <= s.ends_on for s in found):
+            return at
+        at = schedule.week_plan(community, shift_week(week_of(at, community.timezone), 1))[unit]
+    return None
 
 
 def running(session: Session, community: Community, now: datetime) -> Season | None:

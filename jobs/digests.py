@@ -148,8 +148,9 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> Ou
         if run.status != DigestStatus.PENDING:
             return Outcome(run.status.value)
         content = digests.build_digest(uow, community, run)
-        if content.quiet and not community.digest_when_quiet:
-            digests.skip(run, "quiet week", uow.now)
+        reason = digests.skip_reason(uow.session, community, content, uow.now)
+        if reason is not None:
+            digests.skip(run, reason, uow.now)
             return Outcome.SKIPPED
         members = {m.id: m for m in digests.recipients(uow.session, community)}
         rows = outbox.queue_many(
