@@ -12,6 +12,8 @@ Every mail is counted, and the new ones are kept as screenshots in light and dar
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from datetime import timedelta
@@ -287,6 +289,17 @@ def test_a_four_week_season_with_every_ritual(
     assert not any(n in quiet.split("\n\n")[0] for n in ("Anne", "Bart", "Cleo", "Erin"))
     assert '"Pricing question"' not in third  # the host answered Erin
     assert "Waitlist: 1 person waiting" in third
+    # The same figures per member and week from `kith host report`: what they did.
+    report = csv.DictReader(io.StringIO(kith("host", "report", "spring", "--weeks", "3", "--csv")))
+    rows = {(r["week"], r["member"]): r for r in report}
+    weeks = ("2026-W11", "2026-W12", "2026-W13")
+    assert [rows[(w, "Dave")]["active"] for w in weeks] == ["1", "0", "0"]
+    assert [rows[(w, "Cleo")]["committed"] for w in weeks] == ["1", "1", "1"]
+    assert (
+        rows[("2026-W11", "Bart")]["posts"] == "1" and rows[("2026-W11", "Cleo")]["replies"] == "1"
+    )
+    assert rows[("2026-W12", "Erin")]["posts"] == "1"
+    assert rows[("2026-W12", "Bart")]["committed"] == "1"  # carried over by one click
 
     # Week 4: the host gives Dave's turn in the hot seat to Erin.
     advance(clock, settings, W11 + 21 * DAY + timedelta(hours=9), on_tick=people.tick)
