@@ -99,10 +99,17 @@ class DigestContent:
     hot_seat: hot_seats.HotSeatLine | None = None  # opens the digest
     goes_out: str = ""  # when this digest goes (or went) out, in local time
     went_out: bool = False  # sent already: a host's preview of it is a copy
+    returned: tuple[str, ...] = ()  # took a seat again this week (a season's alumni)
 
     @property
     def quiet(self) -> bool:
-        return not self.threads and self.round is None and not self.joined and self.hot_seat is None
+        return (
+            not self.threads
+            and self.round is None
+            and not self.joined
+            and not self.returned
+            and self.hot_seat is None
+        )
 
 
 def start_digest(uow: UnitOfWork, community: Community, week: str) -> DigestRun:
@@ -319,9 +326,8 @@ def build_digest(
     rnd = report_round(session, community, run)
     if rnd is not None:
         run.round_id = rnd.id
-    joined = tuple(
-        m.name_or_address
-        for m in session.scalars(
+    seated = list(
+        session.scalars(
             select(Member)
             .where(
                 Member.community_id == community.id,
@@ -333,6 +339,9 @@ def build_digest(
             .order_by(Member.activated_at)
         )
     )
+    before = _took_part_before(session, community, [m.id for m in seated], run.period_start)
+    joined = tuple(m.name_or_address for m in seated if m.id not in before)
+    returned = tuple(m.name_or_address for m in seated if m.id in before)
     # What comes after this digest, seen from when members read it: a preview hours
     # ahead must not call the digest it previews the next one.
     due = schedule.week_plan(community, run.week)[schedule.Unit.DIGEST]
@@ -360,6 +369,7 @@ def build_digest(
         threads=threads,
         round=_round_summary(session, community, rnd) if rnd is not None else None,
         joined=joined,
+        returned=returned,
         host_note=run.host_note,
         next_week=tuple(next_week),
         loop_paused=community.loop_paused,
@@ -373,6 +383,35 @@ def build_digest(
         goes_out=schedule.describe(community, goes_out),
         went_out=run.status == DigestStatus.SENT,
     )
+
+
+def _took_part_before(
+    session: Session, community: Community, member_ids: list[int], since: datetime
+) -> set[int]:
+    """Those of `member_ids` who wrote to the group or made a commitment before `since`:
+    back for another season, not new faces."""
+    if not member_ids:
+        return set()
+    wrote = (
+        select(Post.author_id)
+        .join(Thread, Post.thread_id == Thread.id)
+        .where(
+            Thread.community_id == community.id,
+            Post.author_id.in_(member_ids),
+            Post.created_at < since,
+        )
+    )
+    committed = (
+        select(Commitment.member_id)
+        .join(Round, Commitment.round_id == Round.id)
+        .where(
+            Round.community_id == community.id,
+            Commitment.member_id.in_(member_ids),
+            Commitment.text != "",
+            Round.created_at < since,
+        )
+    )
+    return {i for i in session.scalars(wrote.union(committed)) if i is not None}
 
 
 def skip_reason(

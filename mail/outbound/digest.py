@@ -180,6 +180,8 @@ def digest_subject(content: DigestContent, *, preview: bool = False) -> str:
         parts.append("round results")
     if content.joined:
         parts.append(plural(len(content.joined), "new member"))
+    if content.returned:
+        parts.append(plural(len(content.returned), "member") + " back")
     if not parts:
         parts.append(
             "a quiet week and a note from the host" if content.host_note else "a quiet week"
@@ -198,6 +200,8 @@ def digest_intro(content: DigestContent) -> str:
         held.append("how everyone got on with their commitments")
     if content.joined:
         held.append(plural(len(content.joined), "new face"))
+    if content.returned:
+        held.append(plural(len(content.returned), "familiar face") + " back")
     if not held:
         return f"It's been a quiet week in {content.community_name}."
     intro = f"Here's your week in {content.community_name}: {names(held)}."
@@ -230,6 +234,8 @@ def digest_preheader(content: DigestContent) -> str:
         counts.append(f"{answered} of {len(content.round.rows)} checked in")
     if content.joined:
         counts.append(plural(len(content.joined), "new member"))
+    if content.returned:
+        counts.append(plural(len(content.returned), "member") + " back")
     if not counts:
         return "A quiet week in the circle, and what's coming up next."
     return lead + _sentence(", ".join(counts)) + "."

@@ -364,6 +364,8 @@ def test_a_four_week_season_with_every_ritual(
     # Off season, the digest promises only what will come, and a quiet week stays unsent.
     [between] = [text_of(m) for m in people.mails(GINA, "weekly")]
     assert "* Commitment prompt: Monday 20 April, 08:00" in between
+    faces = " ".join(between.split())  # Anne took part before: no new face
+    assert "Say hello to Gina, who joined the circle this week. Welcome back Anne," in faces
     [last] = [  # Spring's last digest: no next season announced yet
         text_of(m) for m in people.mails(ANNE, "weekly") if "29 March – 5 April" in text_of(m)
     ]
