@@ -100,6 +100,7 @@ class DigestContent:
     goes_out: str = ""  # when this digest goes (or went) out, in local time
     went_out: bool = False  # sent already: a host's preview of it is a copy
     returned: tuple[str, ...] = ()  # took a seat again this week (a season's alumni)
+    off_season: bool = False  # the community has seasons and none runs now
 
     @property
     def quiet(self) -> bool:
@@ -348,12 +349,13 @@ def build_digest(
     goes_out = run.sent_at or max(due, uow.now)
     upcoming = schedule.next_occurrences(community, goes_out)
     next_week: list[tuple[str, str]] = []
+    found = seasons.all_seasons(session, community)
     if not community.loop_paused:
         for label, unit in (
             ("Commitment prompt", schedule.Unit.PROMPT),
             ("Check-in", schedule.Unit.CHECKIN),
         ):
-            at = seasons.next_in_season(session, community, unit, goes_out)
+            at = seasons.next_in_season(found, community, unit, goes_out)
             if at is not None:
                 next_week.append((label, schedule.describe(community, at)))
     next_week.append(("Next digest", schedule.describe(community, upcoming[schedule.Unit.DIGEST])))
@@ -370,6 +372,7 @@ def build_digest(
         round=_round_summary(session, community, rnd) if rnd is not None else None,
         joined=joined,
         returned=returned,
+        off_season=seasons.off_season(found, community, uow.now),
         host_note=run.host_note,
         next_week=tuple(next_week),
         loop_paused=community.loop_paused,
@@ -414,9 +417,7 @@ def _took_part_before(
     return {i for i in session.scalars(wrote.union(committed)) if i is not None}
 
 
-def skip_reason(
-    session: Session, community: Community, content: DigestContent, now: datetime
-) -> str | None:
+def skip_reason(community: Community, content: DigestContent) -> str | None:
     """Why this week's digest stays unsent, if it does: a quiet week when the host
     wants no quiet digests, or a quiet week with no season running and no word from
     the host (nothing to tell alumni and those waiting for the next season)."""
@@ -424,7 +425,7 @@ def skip_reason(
         return None
     if not community.digest_when_quiet:
         return "quiet week"
-    if not content.host_note and seasons.off_season(session, community, now):
+    if content.off_season and not content.host_note:
         return "quiet week between seasons"
     return None
 

@@ -182,6 +182,12 @@ def _sender(ctx: Context, community: Community) -> Member | None:
     statuses = list(SEAT_HOLDING)
     if seasons.alumni_may_post(ctx.session, community):
         statuses.append(MemberStatus.ALUMNI)
+    return _member_sending(ctx, community, statuses)
+
+
+def _member_sending(
+    ctx: Context, community: Community, statuses: list[MemberStatus]
+) -> Member | None:
     candidates = ctx.session.scalars(
         select(Member).where(Member.community_id == community.id, Member.status.in_(statuses))
     )
@@ -192,12 +198,7 @@ def _not_a_member(ctx: Context, community: Community) -> str:
     """Why a sender without a seat is held: a stranger, or an alumna or alumnus of an
     ended season whose host closed posting (the host may still let it through)."""
     sender = ctx.mail.from_address or "(no address)"
-    alumni = ctx.session.scalars(
-        select(Member).where(
-            Member.community_id == community.id, Member.status == MemberStatus.ALUMNI
-        )
-    )
-    if any(sender_matches(m.address, ctx.mail.from_address) for m in alumni):
+    if _member_sending(ctx, community, [MemberStatus.ALUMNI]) is not None:
         return f"the sender, {sender}, is an alumna or alumnus: posting is closed between seasons"
     return f"the sender, {sender}, is not a member"
 

@@ -211,27 +211,26 @@ def loop_runs(uow: UnitOfWork, community: Community) -> bool:
     return runs
 
 
-def off_season(session: Session, community: Community, now: datetime) -> bool:
-    """A community with seasons, none of them running today: before the first, between
-    two, or after the last."""
-    found = all_seasons(session, community)
+def off_season(found: list[Season], community: Community, now: datetime) -> bool:
+    """`found` (a community's seasons) has some, none of them running today: before the
+    first, between two, or after the last."""
     on = today(community, now)
     return bool(found) and not any(phase(s, on) in (Phase.RUNNING, Phase.OVER) for s in found)
 
 
 def next_in_season(
-    session: Session, community: Community, unit: Unit, after: datetime
+    found: list[Season], community: Community, unit: Unit, after: datetime
 ) -> datetime | None:
-    """When `unit` of the weekly loop next happens after `after`: its next occurrence
-    without seasons; with seasons, the first one on a day a season runs (None when no
-    season is ahead, so the digest never promises a prompt that will not come)."""
+    """When `unit` of the weekly loop next happens after `after`, given the community's
+    seasons (`found`): its next occurrence without seasons; with seasons, the first one
+    on a day a season runs (None when no season is ahead, so the digest never promises
+    a prompt that will not come)."""
     at = schedule.next_occurrences(community, after).get(unit)
-    found = [s for s in all_seasons(session, community) if s.ended_at is None]
-    if at is None or not all_seasons(session, community):
+    if at is None or not found:
         return at
-    last = max((s.ends_on for s in found), default=None)
-    while last is not None and today(community, at) <= last:
-        if any(s.starts_on <= today(community, at) <= s.ends_on for s in found):
+    last = max((s.ends_on for s in found if s.ended_at is None), default=None)
+    while last is not None and (on := today(community, at)) <= last:
+        if any(phase(s, on) == Phase.RUNNING for s in found):
             return at
         at = schedule.week_plan(community, shift_week(week_of(at, community.timezone), 1))[unit]
     return None

@@ -148,7 +148,7 @@ def send_digest(rt: Runtime, community_id: int, week: str, sender: Sender) -> Ou
         if run.status != DigestStatus.PENDING:
             return Outcome(run.status.value)
         content = digests.build_digest(uow, community, run)
-        reason = digests.skip_reason(uow.session, community, content, uow.now)
+        reason = digests.skip_reason(community, content)
         if reason is not None:
             digests.skip(run, reason, uow.now)
             return Outcome.SKIPPED

@@ -161,7 +161,7 @@ def _rows_for_token(session: Session, token: ReplyToken) -> list[OutboundMessage
         purposes: tuple[str, ...] = (Purpose.POST,)
     elif token.kind == TokenKind.PREVIEW:
         subjects, purposes = [f"digest:{token.target_id}:preview"], (Purpose.DIGEST_PREVIEW,)
-    elif token.kind == TokenKind.HOT_SEAT:  # the focus form (and its reminder, if re-sent)
+    elif token.kind == TokenKind.HOT_SEAT:  # the seat's focus form
         subjects = [hot_seats.form_key(token.target_id, token.member_id)]
         purposes = (Purpose.HOT_SEAT_FOCUS,)
     elif token.kind == TokenKind.BUDDIES:  # the introduction, and notes relayed since
