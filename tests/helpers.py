@@ -57,6 +57,11 @@ class Signup:
         )
 
 
+def mails_to(relay, to: str, words: str) -> list[EmailMessage]:
+    """What the relay got for `to` alone with `words` in the subject, oldest first."""
+    return [r.message for r in relay.received if r.rcpt_tos == [to] and words in r.subject]
+
+
 def member(session, address: str) -> Member:
     session.expire_all()
     found = session.scalar(select(Member).where(Member.address == address))

@@ -10,16 +10,12 @@ from sqlalchemy import select
 from community.models import CheckinStatus, Commitment, Member, Round
 
 from ..conftest import run_jobs
-from ..helpers import Signup
+from ..helpers import Signup, mails_to
 from .test_inbound import mail
 from .test_weekly import START, advance, clock, make_circle, server  # noqa: F401  (fixtures)
 
 Row = namedtuple("Row", "id text result carried_from_id")
 PEOPLE = [("anne@example.com", "Anne"), ("bart@example.org", "Bart"), ("cleo@example.net", "Cleo")]
-
-
-def mails_to(relay, to, words):
-    return [r.message for r in relay.received if r.rcpt_tos == [to] and words in r.subject]
 
 
 def text(msg):

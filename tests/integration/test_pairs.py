@@ -15,7 +15,7 @@ from community.models import Community, HeldMessage
 from community.rounds import participants
 
 from ..conftest import run_jobs
-from ..helpers import Signup
+from ..helpers import Signup, mails_to
 from .test_inbound import mail
 from .test_sessions import kith_at
 from .test_weekly import START, advance, clock, make_circle, server  # noqa: F401  (fixtures)
@@ -28,10 +28,6 @@ PEOPLE = [
     ("erin@example.com", "Erin"),
     ("finn@example.com", "Finn"),
 ]
-
-
-def to(relay, address, words):
-    return [r.message for r in relay.received if r.rcpt_tos == [address] and words in r.subject]
 
 
 def groups_of(sessions, week):
@@ -72,13 +68,13 @@ def test_buddies_are_paired_introduced_relayed_and_reported(
     intros = [r for r in relay.received if "accountability buddy" in r.subject]
     assert sorted(r.rcpt_tos[0] for r in intros) == sorted(people)
     anne_group = next(g for g in groups if "anne@example.com" in g)
-    [intro] = to(relay, "anne@example.com", "accountability buddy")
+    [intro] = mails_to(relay, "anne@example.com", "accountability buddy")
     buddies_named = {dict(PEOPLE).get(a, "Hana") for a in anne_group if a != "anne@example.com"}
     assert all(name in intro["Subject"] for name in buddies_named)
-    [prompt] = to(relay, "anne@example.com", "commitment for this week")
+    [prompt] = mails_to(relay, "anne@example.com", "commitment for this week")
     assert "YOUR BUDDY" in prompt.get_body(("plain",)).get_content()
     for address in people:  # everyone commits, so everyone gets the check-in
-        [p] = to(relay, address, "commitment for this week")
+        [p] = mails_to(relay, address, "commitment for this week")
         reply_to = p["Reply-To"].addresses[0].addr_spec
         server.send(mail(address, reply_to, "Re: prompt", "Walk daily"), [reply_to], address)
     run_jobs(settings)
@@ -111,18 +107,18 @@ def test_buddies_are_paired_introduced_relayed_and_reported(
     # At the check-in, a group that has not talked yet gets "did you two talk?".
     advance(clock, settings, START + timedelta(days=4, hours=17))
     other = next(g for g in groups if "anne@example.com" not in g)
-    text = to(relay, other[0], "Did you do it?")[-1].get_body(("plain",)).get_content()
+    text = mails_to(relay, other[0], "Did you do it?")[-1].get_body(("plain",)).get_content()
     assert "Did you two talk this week? One click says so in the digest:" in text
     [talked] = re.findall(r"http\S+/buddies/talked/\S+", text)
     web = Signup(client, "duo")
     assert 'data-status="pending"' in web.follow(talked, button=False).get_data(as_text=True)
     assert 'data-status="talked"' in web.follow(talked).get_data(as_text=True)
-    anne_checkin = to(relay, "anne@example.com", "Did you do it?")[-1]
+    anne_checkin = mails_to(relay, "anne@example.com", "Did you do it?")[-1]
     assert "You two have talked this week" in anne_checkin.get_body(("plain",)).get_content()
 
     # The digest says which buddies talked.
     advance(clock, settings, START + timedelta(days=6, hours=18))
-    digest = to(relay, "bart@example.org", "weekly")[-1].get_body(("plain",)).get_content()
+    digest = mails_to(relay, "bart@example.org", "weekly")[-1].get_body(("plain",)).get_content()
     digest = digest.replace("\r\n", "\n")
     block = digest[digest.index("Buddies this round:") :].split("\n\n", 1)[0]
     # Anne's group by her note, the other by the click; any others have not said.

@@ -40,7 +40,7 @@ from community.outbox import Purpose
 from jobs import outbound
 
 from ..conftest import run_jobs
-from ..helpers import Signup, csrf_from, ledger, link_to
+from ..helpers import Signup, csrf_from, ledger, link_to, mails_to
 from ..unit.test_email_schemes import TEXT_COLOURS, light_surfaces, unreadable
 from .test_inbound import mail
 from .test_sessions import kith_at
@@ -97,7 +97,7 @@ class Season:
         self.did: set[str] = set()
 
     def mails(self, to, words):
-        return [r.message for r in self.relay.received if r.rcpt_tos == [to] and words in r.subject]
+        return mails_to(self.relay, to, words)
 
     def preview(self, sunday):
         """The host's digest preview sent on that Sunday."""
